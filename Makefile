@@ -1,0 +1,79 @@
+# flamekit build. `make` builds build/flamekit; `make test` runs the unit tests (cmocka)
+# and the end-to-end tests under t/ (TAP, run by prove); `make demo` folds the bundled
+# example; `make fuzz` builds and runs the libFuzzer targets; `make bench` runs the
+# benchmarks. SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Every target first makes sure the Debian packages in packages.txt are installed.
+
+CC ?= cc
+BUILD ?= build
+VERSION := 0.1.0
+PKGS := libdw libelf zlib
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz) -liberty -lpthread $(LDLIBS)
+ifeq ($(SAN),1)
+BUILD := build-san
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(sort $(wildcard src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c))
+CMD_SRC := $(sort $(wildcard src/cmd/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/flamekit.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FIXTURE_SRC := $(sort $(wildcard tests/fixtures/*.c))
+FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps test unit e2e demo fuzz bench clean check-clang
+all: $(BUILD)/flamekit
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): packages.txt scripts/deps.sh
+	@./scripts/deps.sh packages.txt
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/flamekit: $(CMD_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS_ALL) -lcmocka
+
+# Programs the tests profile or symbolize: optimized, with DWARF and frame pointers.
+$(BUILD)/fixtures/%: tests/fixtures/%.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -o $@ $< -lm
+
+test: $(BUILD)/flamekit $(UNIT_BIN) $(FIXTURE_BIN)
+	@BUILD=$(BUILD) ./scripts/run-tests.sh $(UNIT_BIN)
+
+demo: $(BUILD)/flamekit
+	@mkdir -p out
+	$(BUILD)/flamekit collapse -o out/demo.folded examples/demo.perf.txt.gz
+	@echo "demo: folded stacks written to $$(pwd)/out/demo.folded"
+
+# libFuzzer targets (clang); FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 20
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+fuzz: $(DEPS_STAMP)
+	@./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+bench: $(BUILD)/flamekit
+	./bench/collapse.sh
+
+# The tree must build warning-free with clang too.
+check-clang: $(DEPS_STAMP)
+	$(MAKE) BUILD=build-clang CC=clang all
+
+clean:
+	rm -rf build build-san build-clang build-fuzz out
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,7 @@
+/* cmd.h: the subcommands (one file each under src/cmd/) and their entry points. */
+#ifndef FK_CMD_H
+#define FK_CMD_H
+
+int cmd_collapse(int argc, char **argv);
+
+#endif

@@ -1,0 +1,189 @@
+/* collapse.c: `flamekit collapse`, folding perf script / dtrace / folded text into folded
+ * stacks (stackcollapse-perf.pl and stackcollapse.pl). Options and orchestration only. */
+#include <unistd.h>
+
+#include "../input/load.h"
+#include "../output/folded.h"
+#include "../util/options.h"
+#include "../util/outfile.h"
+#include "cmd.h"
+
+enum {
+	OPT_HELP = 1,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_THREADS,
+	OPT_QUIET,
+	OPT_PID,
+	OPT_TID,
+	OPT_KERNEL,
+	OPT_JIT,
+	OPT_ALL,
+	OPT_ADDRS,
+	OPT_EVENT_FILTER,
+	OPT_INLINE,
+	OPT_CONTEXT,
+	OPT_SRCLINE,
+	OPT_CHUNK_SIZE,
+};
+
+static const fk_option collapse_options[] = {
+	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE (whole or not at all) instead of stdout"},
+	{"format", 0, true, OPT_FORMAT, "FMT", "input format: auto (default), perf, dtrace, folded"},
+	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
+	{"quiet", 'q', false, OPT_QUIET, NULL, "no warnings about the input"},
+	{"pid", 0, false, OPT_PID, NULL, "perf: include the PID with process names"},
+	{"tid", 0, false, OPT_TID, NULL, "perf: include the PID and TID with process names"},
+	{"kernel", 0, false, OPT_KERNEL, NULL, "perf: annotate kernel functions with _[k]"},
+	{"jit", 0, false, OPT_JIT, NULL, "perf: annotate JIT functions with _[j]"},
+	{"all", 0, false, OPT_ALL, NULL, "perf: all annotations (--kernel --jit)"},
+	{"addrs", 0, false, OPT_ADDRS, NULL, "perf: include raw addresses where symbols are unknown"},
+	{"event-filter", 0, true, OPT_EVENT_FILTER, "EVENT", "perf: keep only samples of EVENT (default: the first seen)"},
+	{"inline", 0, false, OPT_INLINE, NULL, "perf: expand inlined functions (DWARF, via libdw)"},
+	{"context", 0, false, OPT_CONTEXT, NULL, "perf: with --inline, add source file:line"},
+	{"srcline", 0, false, OPT_SRCLINE, NULL, "perf: input is `perf script -F+srcline`; add file:line"},
+	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
+	{"chunk-size", 0, true, OPT_CHUNK_SIZE, "BYTES", NULL}, /* tests: force many chunks */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: flamekit collapse [options] [FILE...]\n\n"
+		     "Folds stack samples into one line per distinct stack, \"frame;frame;...;leaf COUNT\",\n"
+		     "sorted. Reads FILEs (gzip or plain; \"-\" or none: stdin): the text of `perf script`\n"
+		     "(as stackcollapse-perf.pl), DTrace stack aggregations (as stackcollapse.pl) or folded\n"
+		     "stacks (merged again).\n\n");
+	fk_options_print(out, collapse_options, FK_ARRAY_LEN(collapse_options));
+	fprintf(out, "\nexample:\n  perf script | flamekit collapse > out.folded\n"
+		     "  flamekit collapse --pid -j 2 -o out.folded perf.txt.gz\n");
+}
+
+int cmd_collapse(int argc, char **argv)
+{
+	const char *prog = "flamekit collapse";
+	fk_load_options lo = {.format = FK_FORMAT_AUTO, .threads = 1};
+	const char *output = NULL;
+	bool quiet = false;
+	const char **paths = fk_xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t npaths = 0;
+	fk_error err = {{0}};
+	fk_option_parser op;
+	fk_options_init(&op, collapse_options, FK_ARRAY_LEN(collapse_options), argc, argv);
+	int id;
+	while ((id = fk_options_next(&op, &err)) != FK_OPT_END) {
+		unsigned long n;
+		switch (id) {
+		case FK_OPT_ERROR:
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			usage(stderr);
+			free(paths);
+			return 2;
+		case FK_OPT_OPERAND:
+			paths[npaths++] = op.operand;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			free(paths);
+			return 0;
+		case OPT_OUTPUT:
+			output = op.arg;
+			break;
+		case OPT_FORMAT:
+			lo.format = fk_format_from_name(op.arg);
+			if (lo.format == FK_FORMAT_UNKNOWN) {
+				fprintf(stderr, "%s: unknown format '%s' (auto, perf, dtrace, folded)\n", prog,
+					op.arg);
+				free(paths);
+				return 2;
+			}
+			break;
+		case OPT_THREADS:
+			if (fk_parse_uint(op.arg, 1, 256, &n) < 0) {
+				fprintf(stderr, "%s: -j wants a number of threads from 1 to 256, not '%s'\n",
+					prog, op.arg);
+				free(paths);
+				return 2;
+			}
+			lo.threads = (unsigned)n;
+			break;
+		case OPT_QUIET:
+			quiet = true;
+			break;
+		case OPT_PID:
+			lo.perf.include_pid = true;
+			break;
+		case OPT_TID:
+			lo.perf.include_tid = true;
+			break;
+		case OPT_KERNEL:
+			lo.perf.annotate_kernel = true;
+			break;
+		case OPT_JIT:
+			lo.perf.annotate_jit = true;
+			break;
+		case OPT_ALL:
+			lo.perf.annotate_kernel = lo.perf.annotate_jit = true;
+			break;
+		case OPT_ADDRS:
+			lo.perf.include_addrs = true;
+			break;
+		case OPT_EVENT_FILTER:
+			lo.perf.event_filter = op.arg;
+			break;
+		case OPT_INLINE:
+			lo.perf.show_inline = true;
+			break;
+		case OPT_CONTEXT:
+			lo.perf.show_context = true;
+			break;
+		case OPT_SRCLINE:
+			lo.perf.srcline = true;
+			break;
+		case OPT_CHUNK_SIZE:
+			if (fk_parse_uint(op.arg, 1, 1UL << 30, &n) < 0) {
+				fprintf(stderr, "%s: bad --chunk-size '%s'\n", prog, op.arg);
+				free(paths);
+				return 2;
+			}
+			lo.chunk_size = n;
+			break;
+		}
+	}
+	if (npaths == 0)
+		paths[npaths++] = "-";
+	if (npaths == 1 && strcmp(paths[0], "-") == 0 && isatty(0)) {
+		fprintf(stderr, "%s: reading perf script text from the terminal (see --help)\n", prog);
+	}
+
+	fk_profile *profile = fk_profile_new();
+	fk_diag diag;
+	fk_diag_init(&diag);
+	fk_load_stats stats;
+	int status = 0;
+	if (fk_load_files(paths, npaths, &lo, profile, &diag, &stats, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		status = 1;
+	}
+	if (!quiet) {
+		fk_diag_print(&diag, stderr, prog, paths);
+		if (stats.filtered && stats.event_defaulted)
+			fprintf(stderr,
+				"%s: filtering for events of type: %s (%llu samples of other events "
+				"skipped; choose with --event-filter)\n",
+				prog, stats.event, (unsigned long long)stats.filtered);
+	}
+	if (status == 0) {
+		fk_outfile out;
+		if (fk_outfile_open(&out, output, &err) < 0 || fk_write_folded(profile, out.fp, &err) < 0 ||
+		    fk_outfile_commit(&out, &err) < 0) {
+			if (out.fp)
+				fk_outfile_abort(&out);
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			status = 1;
+		}
+	}
+	fk_diag_free(&diag);
+	fk_profile_free(profile);
+	free(paths);
+	return status;
+}

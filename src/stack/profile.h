@@ -1,0 +1,58 @@
+/* profile.h: the one stack model. A profile is a trie of frames: each node is one frame
+ * name under its parent, with the count of samples whose stack ended there (self).
+ * Every input adds stacks root first; every output walks the trie. Counts are doubles:
+ * integer sample counts stay exact up to 2^53, and folded input may carry fractions. */
+#ifndef FK_PROFILE_H
+#define FK_PROFILE_H
+
+#include "intern.h"
+
+typedef uint32_t fk_node_id;
+#define FK_ROOT ((fk_node_id)0)
+
+enum { FK_NODE_LEAF = 1u }; /* some stack ended at this node (even with count 0) */
+
+typedef struct fk_node {
+	fk_name_id name;
+	fk_node_id parent;
+	fk_node_id first_child; /* 0 = none (the root is never a child) */
+	fk_node_id next_sibling;
+	uint32_t flags;
+	double self;
+	double total; /* valid after fk_profile_compute_totals() */
+} fk_node;
+
+typedef struct fk_profile fk_profile;
+
+fk_profile *fk_profile_new(void);
+void fk_profile_free(fk_profile *p);
+
+fk_interner *fk_profile_names(fk_profile *p);
+const char *fk_profile_name(const fk_profile *p, fk_name_id id, size_t *len);
+
+/* The child of parent named name, created if missing. */
+fk_node_id fk_profile_child(fk_profile *p, fk_node_id parent, fk_name_id name);
+/* Adds count to the stack names[0] (root-most) .. names[n-1] (leaf). n may be 0. */
+void fk_profile_add_stack(fk_profile *p, const fk_name_id *names, size_t n, double count);
+/* Adds count to the stack ending at node (as a leaf). */
+void fk_profile_add_at(fk_profile *p, fk_node_id node, double count);
+/* Adds every stack of src to dst (src is not changed). */
+void fk_profile_merge(fk_profile *dst, const fk_profile *src);
+
+size_t fk_profile_node_count(const fk_profile *p);
+const fk_node *fk_profile_node(const fk_profile *p, fk_node_id id);
+/* Number of distinct stacks (leaf nodes). */
+size_t fk_profile_stack_count(const fk_profile *p);
+/* Sum of every count. */
+double fk_profile_total(const fk_profile *p);
+/* Fills in fk_node.total for every node. */
+void fk_profile_compute_totals(fk_profile *p);
+
+/* Calls fn for every stack, in the bytewise order of the folded lines
+ * "frame;frame;...;leaf" (the order `sort` and the Perl scripts give). names is root
+ * first. A non-zero return from fn stops the walk and is returned. */
+typedef int (*fk_stack_fn)(const fk_profile *p, const fk_name_id *names, size_t depth,
+			   double count, void *ctx);
+int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx);
+
+#endif

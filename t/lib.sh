@@ -1,0 +1,56 @@
+# lib.sh: TAP helpers for the end-to-end tests (sourced by every t/t*.sh).
+#   test_ok "description" command args...   passes when the command exits 0
+#   test_skip "description" "reason"
+#   done_testing                            prints the plan
+# The command runs in a subshell with `set -e`; its output goes to $TRASH/log, shown
+# (as TAP comments) when it fails. $FK is the flamekit binary, $TRASH a scratch dir.
+set -u
+FK_ROOT=${FK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+FK_BUILD=${FK_BUILD:-$FK_ROOT/build}
+FK="$FK_BUILD/flamekit"
+FK_FIXTURES=${FK_FIXTURES:-$FK_BUILD/fixtures}
+FK_COMPAT=${FK_COMPAT:-$(cd "$FK_ROOT/.." && pwd)/shared/compat}
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/flamekit-test.XXXXXX")
+trap 'rm -rf "$TRASH"' EXIT
+test_count=0
+test_failed=0
+
+test_ok() {
+	desc=$1
+	shift
+	test_count=$((test_count + 1))
+	if (set -e; "$@") >"$TRASH/log" 2>&1; then
+		echo "ok $test_count - $desc"
+	else
+		echo "not ok $test_count - $desc"
+		sed 's/^/# /' "$TRASH/log" | head -n 40
+		test_failed=$((test_failed + 1))
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # skip $2"
+}
+
+done_testing() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+}
+
+# fails (non-zero) unless the two files are identical, showing the first differences
+same_file() {
+	if ! cmp -s "$1" "$2"; then
+		diff -u "$1" "$2" | head -n 20
+		return 1
+	fi
+}
+
+# fails unless file $1 contains the fixed string $2
+contains() {
+	if ! grep -qF -- "$2" "$1"; then
+		echo "'$1' does not contain '$2':"
+		head -c 2000 "$1"
+		return 1
+	fi
+}
