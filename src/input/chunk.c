@@ -109,6 +109,17 @@ static int skip_long_line(fk_chunk_reader *r, fk_chunk *c, fk_error *err)
 	}
 }
 
+void fk_chunk_reader_unread(fk_chunk_reader *r, const fk_chunk *c)
+{
+	fk_grow((void **)&r->carry, 1, &r->carry_cap, c->len + r->carry_len);
+	memmove(r->carry + c->len, r->carry, r->carry_len);
+	memcpy(r->carry, c->data, c->len);
+	r->carry_len += c->len;
+	r->next_line = c->first_line;
+	r->seq = c->seq;
+	r->done = false;
+}
+
 int fk_chunk_reader_next(fk_chunk_reader *r, fk_chunk *c, fk_error *err)
 {
 	if (r->done)

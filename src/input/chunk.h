@@ -43,6 +43,10 @@ void fk_chunk_reader_free(fk_chunk_reader *r);
  * file_end set. */
 int fk_chunk_reader_next(fk_chunk_reader *r, fk_chunk *c, fk_error *err);
 
+/* Gives a chunk just read back to the reader: the next call returns its bytes again
+ * (used to sniff the format from the first chunk before choosing how to cut). */
+void fk_chunk_reader_unread(fk_chunk_reader *r, const fk_chunk *c);
+
 void fk_chunk_free(fk_chunk *c);
 /* Number of '\n' bytes in data. */
 uint64_t fk_count_newlines(const char *data, size_t len);

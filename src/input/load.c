@@ -193,17 +193,15 @@ static int load_one(struct loader *ld, const char *path, uint32_t file, fk_error
 	const fk_load_options *o = ld->options;
 	size_t target = o->chunk_size ? o->chunk_size : (1 << 20);
 	fk_chunk first = {0};
-	/* Read the first chunk at line granularity to detect the format, then re-cut. */
 	fk_chunk_reader rd;
 	fk_format format = o->format;
-	fk_split split = format == FK_FORMAT_PERF ? FK_SPLIT_BLANK_LINES : FK_SPLIT_LINES;
-	if (format == FK_FORMAT_AUTO)
-		split = FK_SPLIT_BLANK_LINES; /* valid for every format: a superset of cuts */
-	fk_chunk_reader_init(&rd, &src, file, split, target, &ld->main.diag);
-	int rc = fk_chunk_reader_next(&rd, &first, err);
-	if (rc < 0)
-		goto fail;
+	fk_chunk_reader_init(&rd, &src, file, FK_SPLIT_LINES, 64 * 1024, &ld->main.diag);
+	int rc;
 	if (format == FK_FORMAT_AUTO) {
+		/* sniff the first lines, then give them back */
+		rc = fk_chunk_reader_next(&rd, &first, err);
+		if (rc < 0)
+			goto fail;
 		format = fk_detect_format(first.data, first.len);
 		if (format == FK_FORMAT_UNKNOWN) {
 			fk_error_set(err,
@@ -212,16 +210,22 @@ static int load_one(struct loader *ld, const char *path, uint32_t file, fk_error
 				     src.name);
 			goto fail;
 		}
+		fk_chunk_reader_unread(&rd, &first);
 	}
-	if (format != FK_FORMAT_PERF)
-		rd.split = FK_SPLIT_LINES;
+	/* perf script chunks end at blank lines (sample ends) so they parse independently */
+	rd.split = format == FK_FORMAT_PERF ? FK_SPLIT_BLANK_LINES : FK_SPLIT_LINES;
+	rd.target = target;
+	rc = fk_chunk_reader_next(&rd, &first, err);
+	if (rc < 0)
+		goto fail;
 	note_format(ld->stats, format);
 	bool parallel = parallel_format(ld, format);
 	/* Chunks are always read into `first`; a parallel hand-off swaps its buffer with a
 	 * free job's, so no chunk is copied. */
 	for (;;) {
 		ld->stats->bytes += first.len;
-		if (format == FK_FORMAT_PERF && !ld->event_searched && !o->perf.event_filter) {
+		if (format == FK_FORMAT_PERF && !ld->event_searched &&
+		    !(o->perf.event_filter && o->perf.event_filter[0])) {
 			const char *ev;
 			size_t ev_len;
 			if (fk_perf_first_event(first.data, first.len, &ev, &ev_len)) {

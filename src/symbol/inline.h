@@ -20,4 +20,10 @@ void fk_inliner_free(fk_inliner *in);
 const char *fk_inliner_lookup(fk_inliner *in, const char *pc, size_t pc_len, const char *rawfunc,
 			      size_t rawfunc_len, const char *module, size_t module_len);
 
+/* Demangles a symbol name the way `addr2line -C` does (libiberty's cplus_demangle with
+ * DMGL_PARAMS | DMGL_ANSI; leading dots and an "@VERSION" suffix are kept around the
+ * demangled name). Returns a newly allocated string the caller frees, or NULL when the
+ * name is not a mangled name. */
+char *fk_demangle(const char *name);
+
 #endif
