@@ -11,7 +11,7 @@ PKGS := libdw libelf zlib
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz) -liberty -lpthread $(LDLIBS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz) -liberty -lpthread -lm $(LDLIBS)
 ifeq ($(SAN),1)
 BUILD := build-san
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -80,6 +80,12 @@ struct fk_perf_parser {
 	size_t cache_ids_len, cache_ids_cap;
 	bool cache_enabled;
 
+	/* --srcline: a stack line whose source lines run past the end of its chunk, with
+	 * the rest of that chunk; parsed again in front of the next chunk */
+	char *pending;
+	size_t pending_len, pending_cap;
+	uint64_t pending_line;
+
 	uint64_t filtered, unrecognized, samples;
 };
 
@@ -126,6 +132,7 @@ void fk_perf_parser_free(fk_perf_parser *pp)
 	free(pp->cache);
 	free(pp->cache_keys);
 	free(pp->cache_ids);
+	free(pp->pending);
 	free(pp);
 }
 
@@ -546,12 +553,15 @@ static size_t tidy_generic(char *s, size_t len)
 typedef struct line_cursor {
 	const char *p, *end;
 	uint64_t lineno;
+	bool more;     /* more chunks of this file follow */
+	bool ran_out;  /* a line was taken past the end */
 } line_cursor;
 
 /* $_ = <>; chomp: the next line, or "" at the end. */
 static const char *cursor_take_line(line_cursor *cur, size_t *len)
 {
 	if (cur->p >= cur->end) {
+		cur->ran_out = true;
 		*len = 0;
 		return "";
 	}
@@ -641,9 +651,13 @@ static void cache_insert(fk_perf_parser *pp, const char *key, size_t len, uint64
 	}
 	fk_grow((void **)&pp->cache_keys, 1, &pp->cache_keys_cap, pp->cache_keys_len + len);
 	memcpy(pp->cache_keys + pp->cache_keys_len, key, len);
+	/* + 1: allocated even when every line so far gave no frame (cache_ids + off stays
+	 * valid pointer arithmetic); group is NULL until a frame was pushed */
 	fk_grow((void **)&pp->cache_ids, sizeof(fk_name_id), &pp->cache_ids_cap,
-		pp->cache_ids_len + pp->group_len);
-	memcpy(pp->cache_ids + pp->cache_ids_len, pp->group, pp->group_len * sizeof(fk_name_id));
+		pp->cache_ids_len + pp->group_len + 1);
+	if (pp->group_len)
+		memcpy(pp->cache_ids + pp->cache_ids_len, pp->group,
+		       pp->group_len * sizeof(fk_name_id));
 	size_t i = h & pp->cache_mask;
 	while (pp->cache[i].hash)
 		i = (i + 1) & pp->cache_mask;
@@ -657,6 +671,8 @@ static void cache_insert(fk_perf_parser *pp, const char *key, size_t len, uint64
 /* unshift @stack, ids */
 static void stack_prepend(fk_perf_parser *pp, const fk_name_id *ids, size_t n)
 {
+	if (n == 0)
+		return; /* ids may be NULL */
 	if (n > pp->start) {
 		size_t used = pp->cap - pp->start;
 		size_t ncap = pp->cap * 2;
@@ -831,6 +847,10 @@ static void stack_line(fk_perf_parser *pp, const char *line, size_t len, line_cu
 	if (!pp->have_pname)
 		return;
 	stack_line_frames(pp, &sl, cur);
+	if (cur->ran_out && cur->more) {
+		pp->group_len = 0; /* its source lines are in the next chunk: done again there */
+		return;
+	}
 	/* lines where Perl's backtracking moved the symbol's start are not cached */
 	if (key && sl.func == line + f)
 		cache_insert(pp, key, key_len, h);
@@ -849,9 +869,34 @@ static void unrecognized(fk_perf_parser *pp, const char *line, size_t len, uint3
 	fk_diag_add(pp->diag, file, lineno, "unrecognized line: %s", quoted);
 }
 
+static void parse_lines(fk_perf_parser *pp, const fk_chunk *c);
+
 void fk_perf_parse_chunk(fk_perf_parser *pp, const fk_chunk *c)
 {
-	line_cursor cur = {c->data, c->data + c->len, c->first_line};
+	if (!pp->pending_len) {
+		parse_lines(pp, c);
+		return;
+	}
+	/* the pending stack line (and its lines) first, joined with this chunk */
+	fk_grow((void **)&pp->pending, 1, &pp->pending_cap, pp->pending_len + c->len);
+	if (c->len)
+		memcpy(pp->pending + pp->pending_len, c->data, c->len);
+	fk_chunk joined = *c;
+	joined.data = pp->pending;
+	joined.len = pp->pending_len + c->len;
+	joined.first_line = pp->pending_line;
+	pp->pending_len = 0;
+	/* parse_lines may keep a tail of the joined text as pending again, in a new buffer */
+	char *buf = pp->pending;
+	pp->pending = NULL;
+	pp->pending_cap = 0;
+	parse_lines(pp, &joined);
+	free(buf);
+}
+
+static void parse_lines(fk_perf_parser *pp, const fk_chunk *c)
+{
+	line_cursor cur = {c->data, c->data + c->len, c->first_line, !c->file_end && !c->cut, false};
 	while (cur.p < cur.end) {
 		uint64_t lineno = cur.lineno;
 		size_t len;
@@ -868,6 +913,15 @@ void fk_perf_parse_chunk(fk_perf_parser *pp, const fk_chunk *c)
 			event_line(pp, line, len, &ev, c->file, lineno);
 		else
 			stack_line(pp, line, len, &cur, c->file, lineno);
+		if (cur.ran_out && cur.more) {
+			/* keep this stack line and the rest of the chunk for the next chunk */
+			size_t n = (size_t)(c->data + c->len - line);
+			fk_grow((void **)&pp->pending, 1, &pp->pending_cap, n);
+			memcpy(pp->pending, line, n);
+			pp->pending_len = n;
+			pp->pending_line = lineno;
+			return;
+		}
 	}
 	if (c->file_end)
 		sample_end(pp); /* the Perl script drops this sample; flamekit keeps it */

@@ -245,7 +245,8 @@ int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
 					items[nitems++] = (struct walk_item){(const unsigned char *)s,
 									     (uint32_t)len, c, ITEM_KIDS};
 			}
-			qsort(items + first, nitems - first, sizeof(*items), item_cmp);
+			if (nitems - first > 1) /* items is NULL while no node has children */
+				qsort(items + first, nitems - first, sizeof(*items), item_cmp);
 			fk_grow((void **)&frames, sizeof(*frames), &frames_cap, nframes + 1);
 			frames[nframes++] = (struct walk_frame){first, nitems, first};
 			expand = UINT32_MAX;

@@ -80,7 +80,8 @@ static int entry_cmp(const void *a, const void *b)
 
 void fk_diag_print(fk_diag *d, FILE *out, const char *prog, const char *const *file_names)
 {
-	qsort(d->entries, d->count, sizeof(*d->entries), entry_cmp);
+	if (d->count > 1)
+		qsort(d->entries, d->count, sizeof(*d->entries), entry_cmp);
 	size_t shown = d->count < d->keep ? d->count : d->keep;
 	for (size_t i = 0; i < shown; i++) {
 		const fk_diag_entry *e = &d->entries[i];
