@@ -130,4 +130,11 @@ threads_same() {
 }
 test_ok "-j N gives the same output" threads_same
 
+demo_capture() {
+	"$FK" collapse "$FK_ROOT/examples/demo.perf.txt.gz" >"$TRASH/out"
+	contains "$TRASH/out" "demo;__libc_start_call_main;main;handle_request;matrix_multiply "
+	contains "$TRASH/out" ";fib_recursive;fib_recursive"
+}
+test_ok "the bundled demo capture folds" demo_capture
+
 done_testing
