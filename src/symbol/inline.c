@@ -2,35 +2,42 @@
  *
  * The Perl script runs `addr2line -a PC -e MODULE -i -f -s -C` for every new (pc, module)
  * and turns the output into "outer;...;inlined" frames. Here the addr2line part is
- * reproduced with elfutils: libdwfl opens the module (and finds separate debug info),
- * libdw reads the DWARF and libelf the symbol tables; libiberty demangles. The Perl
- * post-processing (the "sym+0xoff" fallback through the symbol table, the frame format,
- * the cache) is then applied to that text exactly as the script does.
+ * reproduced in-process: libdwfl opens the module and finds its separate debug info,
+ * libdw reads the DIEs, libelf the sections and symbol tables, libiberty demangles. The
+ * text addr2line would print is built, and the Perl post-processing (the "sym+0xoff"
+ * fallback through the symbol table, the frame format, the cache keyed by pc and
+ * module) is applied to it as the script does.
  *
- * What addr2line (GNU binutils 2.40, bfd) does, and what is emulated here:
- *  - the address must lie in an allocated section, else it prints "??" and "??:0";
+ * What addr2line (GNU binutils 2.40, bfd's dwarf2.c and elf.c) does, and what is done
+ * here the same way, so that the results are equal byte for byte:
+ *  - the address must lie in an allocated section, else "??" and "??:0";
  *  - compilation units are tried in .debug_info order; the first whose line table or
- *    function table covers the address answers (only units that may cover it, by their
- *    line table or DW_AT_ranges, are looked at);
+ *    function table covers the address answers (only units whose line sequences or
+ *    DW_AT_ranges cover it are looked at);
+ *  - line tables are decoded as bfd decodes them (its own .debug_line reader, ported:
+ *    sequences, rows at one address, trimming of overlapping sequences, file names),
+ *    since libdw's merged row list answers differently at sequence ends;
  *  - the function is the subprogram, inlined_subroutine or entry_point whose address
- *    range containing the address is the smallest (the innermost inlined one); an
- *    inlined one is then followed out through its callers, each printed with the
- *    DW_AT_call_file/DW_AT_call_line of the inlined DIE;
- *  - names: DW_AT_linkage_name is preferred to DW_AT_name, through abstract_origin and
- *    specification; for a function of a language with name mangling that has no linkage
- *    name, and where DWARF has no function at all, the name comes from the ELF symbol
- *    table: the nearest function symbol at or before the address in its section (bfd's
- *    elf_find_function), with the file name of the STT_FILE symbol before it;
+ *    range containing the address is the smallest (bfd ignores DW_FORM_rnglistx
+ *    ranges); an inlined one is followed out through its enclosing functions, each
+ *    printed with the DW_AT_call_file/DW_AT_call_line of the inlined DIE;
+ *  - names: DW_AT_linkage_name over DW_AT_name, through abstract_origin/specification;
+ *    for a language with mangling and no linkage name, and where DWARF has no
+ *    function, the nearest function symbol at or before the address in its section
+ *    (bfd's elf_find_function) with the file name of the STT_FILE symbol before it;
  *  - line 0 prints as "?", an unknown file as "??", -s keeps only the base name.
- * A module that cannot be opened or has no DWARF at all gives "". */
+ * A module that cannot be opened, is not ELF or has no DWARF at all gives "". */
 #include "inline.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libiberty/demangle.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "../util/hash.h"
 
@@ -48,7 +55,8 @@ typedef struct text_buffer {
 static void text_append(text_buffer *b, const char *s, size_t n)
 {
 	fk_grow((void **)&b->data, 1, &b->cap, b->len + n + 1);
-	memcpy(b->data + b->len, s, n);
+	if (n)
+		memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
 }
@@ -1629,9 +1637,83 @@ static void addr2line_text(inline_module *m, uint64_t addr, text_buffer *out)
 
 /* ---- modules ---------------------------------------------------------------------------- */
 
+/* Whether the file's CRC-32 is the one its .gnu_debuglink records (0: not checked). */
+static bool file_crc_matches(int fd, GElf_Word expected)
+{
+	if (expected == 0)
+		return true;
+	unsigned char buffer[1 << 16];
+	uLong crc = crc32(0, Z_NULL, 0);
+	ssize_t n;
+	while ((n = read(fd, buffer, sizeof(buffer))) > 0)
+		crc = crc32(crc, buffer, (uInt)n);
+	return n == 0 && lseek(fd, 0, SEEK_SET) == 0 && (GElf_Word)crc == expected;
+}
+
+static int open_debug_candidate(const char *path, GElf_Word crc, char **found_path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	if (!file_crc_matches(fd, crc)) {
+		close(fd);
+		return -1;
+	}
+	*found_path = fk_xstrdup(path);
+	return fd;
+}
+
+/* Separate debug info where addr2line looks for it, and nowhere else (no debuginfod,
+ * which dwfl_standard_find_debuginfo would ask when DEBUGINFOD_URLS is set): first
+ * /usr/lib/debug/.build-id/, then the .gnu_debuglink name next to the file, in its
+ * .debug/ directory, and under /usr/lib/debug and /usr/lib/debug/usr. */
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+				  const char *file_name, const char *debuglink, GElf_Word crc,
+				  char **debuginfo_file_name)
+{
+	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
+					      debuginfo_file_name);
+	if (fd >= 0)
+		return fd;
+	if (!file_name || !debuglink || !*debuglink)
+		return -1;
+	if (debuglink[0] == '/' && (fd = open_debug_candidate(debuglink, crc, debuginfo_file_name)) >= 0)
+		return fd;
+
+	const char *slash = strrchr(file_name, '/');
+	int dir_len = slash ? (int)(slash - file_name + 1) : 0;
+	char *canonical = realpath(file_name, NULL);
+	char *canonical_slash = canonical ? strrchr(canonical, '/') : NULL;
+	int canonical_len = canonical_slash ? (int)(canonical_slash - canonical + 1) : 0;
+	size_t cap = strlen(file_name) + (canonical ? strlen(canonical) : 0) + strlen(debuglink) + 64;
+	char *path = fk_xmalloc(cap);
+	for (int attempt = 0; attempt < 4 && fd < 0; attempt++) {
+		switch (attempt) {
+		case 0:
+			snprintf(path, cap, "%.*s%s", dir_len, file_name, debuglink);
+			break;
+		case 1:
+			snprintf(path, cap, "%.*s.debug/%s", dir_len, file_name, debuglink);
+			break;
+		case 2:
+			snprintf(path, cap, "/usr/lib/debug%.*s%s", canonical_len, canonical ? canonical : "",
+				 debuglink);
+			break;
+		default:
+			snprintf(path, cap, "/usr/lib/debug/usr%.*s%s", canonical_len,
+				 canonical ? canonical : "", debuglink);
+			break;
+		}
+		fd = open_debug_candidate(path, crc, debuginfo_file_name);
+	}
+	free(path);
+	free(canonical);
+	return fd;
+}
+
 static const Dwfl_Callbacks offline_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo_locally,
 	.section_address = dwfl_offline_section_address,
 };
 
@@ -1905,5 +1987,17 @@ static const char *inline_cached(fk_inliner *in, const char *pc, size_t pc_len, 
 const char *fk_inliner_lookup(fk_inliner *in, const char *pc, size_t pc_len, const char *rawfunc,
 			      size_t rawfunc_len, const char *module, size_t module_len)
 {
+	if (!pc) {
+		pc = "";
+		pc_len = 0;
+	}
+	if (!rawfunc) {
+		rawfunc = "";
+		rawfunc_len = 0;
+	}
+	if (!module) {
+		module = "";
+		module_len = 0;
+	}
 	return inline_cached(in, pc, pc_len, rawfunc, rawfunc_len, module, module_len);
 }
