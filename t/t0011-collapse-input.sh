@@ -130,6 +130,21 @@ threads_same() {
 }
 test_ok "-j N gives the same output" threads_same
 
+srcline() {
+	# expected: stackcollapse-perf.pl --srcline on the same file
+	"$FK" collapse --srcline "$FK_ROOT/t/srcline.perf" >"$TRASH/out"
+	cat >"$TRASH/expected" <<'OUT'
+a.out;[libkmod.so.2.3.6]:libkmod.so.2.3.6 306459
+a.out;[unknown];__strlen_avx2:libc-2.33.so 315813
+a.out;__libc_start_main:libc-2.33.so;main:file.cpp:137;some_method_name:uniform_int_dist.h:300 667783
+a.out;inl:x.c:1;ined_[i]:y.c:2;up_write 247984
+OUT
+	same_file "$TRASH/expected" "$TRASH/out"
+	"$FK" collapse --srcline -j 2 --chunk-size 64 "$FK_ROOT/t/srcline.perf" >"$TRASH/out2"
+	same_file "$TRASH/expected" "$TRASH/out2"
+}
+test_ok "--srcline: perf script -F+srcline lines become :file:line" srcline
+
 demo_capture() {
 	"$FK" collapse "$FK_ROOT/examples/demo.perf.txt.gz" >"$TRASH/out"
 	contains "$TRASH/out" "demo;__libc_start_call_main;main;handle_request;matrix_multiply "
