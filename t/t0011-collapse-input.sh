@@ -90,12 +90,16 @@ else
 fi
 
 folded_refold() {
-	printf 'a;b 1\na;b 2\nb 0.5\r\nx;y 3 4\n' >"$TRASH/in.folded"
+	printf 'a;b 1\na;b 2\nb 0.5\r\nx;y; 3\n' >"$TRASH/in.folded"
 	"$FK" collapse "$TRASH/in.folded" >"$TRASH/out"
-	printf 'a;b 3\nb 0.5\nx;y 4\n' >"$TRASH/expected"
+	printf 'a;b 3\nb 0.5\nx;y; 3\n' >"$TRASH/expected"
+	same_file "$TRASH/expected" "$TRASH/out"
+	printf 'a;b 1 2\nc 0 5\na;b 3 4\n' >"$TRASH/diff.folded"
+	"$FK" collapse -j 2 "$TRASH/diff.folded" "$TRASH/diff.folded" >"$TRASH/out"
+	printf 'a;b 8 12\nc 0 10\n' >"$TRASH/expected"
 	same_file "$TRASH/expected" "$TRASH/out"
 }
-test_ok "folded input is merged again (fractions, CRLF, two-column diffs)" folded_refold
+test_ok "folded input is merged again (fractions, CRLF, two-column diffs keep both)" folded_refold
 
 sort_order() {
 	printf 'a;b 1\na!;c 1\na 1\na.x 1\nB 1\n' >"$TRASH/in.folded"

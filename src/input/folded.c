@@ -1,12 +1,13 @@
 /* folded.c: reads folded stacks. A line is a stack, white space, and a count (integer or
- * decimal); a second count column (difffolded.pl output) is accepted, and the last
- * column is the count. CRLF line ends are accepted. */
+ * decimal), following flamegraph.pl's rule; with two count columns (difffolded.pl
+ * output) the stack gets both. CRLF line ends are accepted. */
 #include "folded.h"
 
 struct fk_folded_parser {
 	fk_profile *profile;
 	fk_interner *names;
 	fk_diag *diag;
+	bool drop_trailing_empty;
 	uint64_t invalid;
 };
 
@@ -22,6 +23,11 @@ fk_folded_parser *fk_folded_parser_new(fk_profile *profile, fk_diag *diag)
 void fk_folded_parser_free(fk_folded_parser *fp)
 {
 	free(fp);
+}
+
+void fk_folded_parser_drop_trailing_empty(fk_folded_parser *fp, bool drop)
+{
+	fp->drop_trailing_empty = drop;
 }
 
 uint64_t fk_folded_parser_invalid(const fk_folded_parser *fp)
@@ -90,11 +96,15 @@ static void parse_line(fk_folded_parser *fp, const char *line, size_t len, uint3
 	}
 	size_t stack2_len;
 	double before;
-	if (fk_folded_split_count(line, stack_len, &stack2_len, &before))
-		stack_len = stack2_len; /* "stack before after": the count is "after" */
+	bool pair = fk_folded_split_count(line, stack_len, &stack2_len, &before);
+	if (pair)
+		stack_len = stack2_len; /* "stack before after" */
+	if (fp->drop_trailing_empty)
+		while (stack_len > 0 && line[stack_len - 1] == ';')
+			stack_len--;
 	fk_node_id node = FK_ROOT;
 	const char *s = line, *end = line + stack_len;
-	for (;;) {
+	for (; stack_len > 0 || !fp->drop_trailing_empty;) {
 		const char *semi = memchr(s, ';', (size_t)(end - s));
 		const char *fe = semi ? semi : end;
 		node = fk_profile_child(fp->profile, node, fk_intern(fp->names, s, (size_t)(fe - s)));
@@ -102,7 +112,10 @@ static void parse_line(fk_folded_parser *fp, const char *line, size_t len, uint3
 			break;
 		s = semi + 1;
 	}
-	fk_profile_add_at(fp->profile, node, count);
+	if (pair)
+		fk_profile_add_pair(fp->profile, node, before, count);
+	else
+		fk_profile_add_at(fp->profile, node, count);
 }
 
 void fk_folded_parse_chunk(fk_folded_parser *fp, const fk_chunk *c)

@@ -1,31 +1,8 @@
-/* folded.c: the folded-stack writer, buffered. */
+/* folded.c: the folded-stack writer, buffered. A two-valued profile (a comparison)
+ * writes "stack BEFORE AFTER", as difffolded.pl does. */
 #include "folded.h"
 
 #include <errno.h>
-#include <math.h>
-
-size_t fk_format_count(double count, char *buf)
-{
-	if (count == floor(count) && fabs(count) < 9.2e18) {
-		long long v = (long long)count;
-		char tmp[24];
-		size_t n = 0;
-		bool neg = v < 0;
-		unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		size_t o = 0;
-		if (neg)
-			buf[o++] = '-';
-		while (n)
-			buf[o++] = tmp[--n];
-		buf[o] = '\0';
-		return o;
-	}
-	return (size_t)snprintf(buf, 32, "%.15g", count);
-}
 
 struct folded_writer {
 	FILE *out;
@@ -41,8 +18,8 @@ static void flush_buf(struct folded_writer *w)
 	w->len = 0;
 }
 
-static int write_stack(const fk_profile *p, const fk_name_id *names, size_t depth, double count,
-		       void *ctx)
+static int write_stack(const fk_profile *p, const fk_name_id *names, size_t depth,
+		       fk_node_id node, void *ctx)
 {
 	struct folded_writer *w = ctx;
 	for (size_t i = 0; i < depth; i++) {
@@ -61,10 +38,15 @@ static int write_stack(const fk_profile *p, const fk_name_id *names, size_t dept
 		if (i + 1 < depth)
 			w->buf[w->len++] = ';';
 	}
-	if (w->len + 40 > w->cap)
+	if (w->len + 80 > w->cap)
 		flush_buf(w);
+	const fk_node *n = fk_profile_node(p, node);
+	if (fk_profile_has_before(p)) {
+		w->buf[w->len++] = ' ';
+		w->len += fk_format_count(n->self_before, w->buf + w->len);
+	}
 	w->buf[w->len++] = ' ';
-	w->len += fk_format_count(count, w->buf + w->len);
+	w->len += fk_format_count(n->self, w->buf + w->len);
 	w->buf[w->len++] = '\n';
 	return w->failed ? -1 : 0;
 }
@@ -73,7 +55,7 @@ int fk_write_folded(const fk_profile *p, FILE *out, fk_error *err)
 {
 	struct folded_writer w = {.out = out, .cap = 1 << 16};
 	w.buf = fk_xmalloc(w.cap);
-	int rc = fk_profile_walk_sorted(p, write_stack, &w);
+	int rc = fk_profile_walk(p, FK_ORDER_STACKS, write_stack, &w);
 	if (rc == 0)
 		flush_buf(&w);
 	free(w.buf);

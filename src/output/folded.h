@@ -5,10 +5,6 @@
 
 #include "../stack/profile.h"
 
-/* Formats a count the way Perl prints a number: integers in full, other values with 15
- * significant digits. buf needs 32 bytes. Returns the length. */
-size_t fk_format_count(double count, char *buf);
-
 /* Returns 0, or -1 with err set when writing fails. */
 int fk_write_folded(const fk_profile *p, FILE *out, fk_error *err);
 

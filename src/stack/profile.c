@@ -18,6 +18,10 @@ struct fk_profile {
 	struct child_slot *slots;
 	size_t mask;
 	size_t leaves;
+	bool has_before;
+	bool keep_order;
+	fk_stack_ref *order;
+	size_t order_len, order_cap;
 };
 
 fk_profile *fk_profile_new(void)
@@ -40,6 +44,7 @@ void fk_profile_free(fk_profile *p)
 	fk_interner_free(p->names);
 	free(p->nodes);
 	free(p->slots);
+	free(p->order);
 	free(p);
 }
 
@@ -105,6 +110,12 @@ fk_node_id fk_profile_child(fk_profile *p, fk_node_id parent, fk_name_id name)
 	return id;
 }
 
+static void remember_order(fk_profile *p, fk_node_id node, double count, double before)
+{
+	fk_grow((void **)&p->order, sizeof(*p->order), &p->order_cap, p->order_len + 1);
+	p->order[p->order_len++] = (fk_stack_ref){node, count, before};
+}
+
 void fk_profile_add_at(fk_profile *p, fk_node_id node, double count)
 {
 	fk_node *n = &p->nodes[node];
@@ -113,6 +124,39 @@ void fk_profile_add_at(fk_profile *p, fk_node_id node, double count)
 		p->leaves++;
 	}
 	n->self += count;
+	if (p->keep_order)
+		remember_order(p, node, count, 0);
+}
+
+
+void fk_profile_add_pair(fk_profile *p, fk_node_id node, double before, double after)
+{
+	fk_node *n = &p->nodes[node];
+	if (!(n->flags & FK_NODE_LEAF)) {
+		n->flags |= FK_NODE_LEAF;
+		p->leaves++;
+	}
+	n->self += after;
+	n->self_before += before;
+	p->has_before = true;
+	if (p->keep_order)
+		remember_order(p, node, after, before);
+}
+
+bool fk_profile_has_before(const fk_profile *p)
+{
+	return p->has_before;
+}
+
+void fk_profile_keep_order(fk_profile *p)
+{
+	p->keep_order = true;
+}
+
+const fk_stack_ref *fk_profile_order(const fk_profile *p, size_t *count)
+{
+	*count = p->order_len;
+	return p->keep_order ? p->order : NULL;
 }
 
 void fk_profile_add_stack(fk_profile *p, const fk_name_id *names, size_t n, double count)
@@ -132,17 +176,53 @@ void fk_profile_merge(fk_profile *dst, const fk_profile *src)
 		const char *s = fk_interner_name(src->names, (fk_name_id)i, &len);
 		name_map[i] = fk_intern(dst->names, s, len);
 	}
+	bool keep = dst->keep_order;
+	dst->keep_order = false; /* order is appended below, in src's own order */
 	fk_node_id *node_map = fk_xmalloc(src->count * sizeof(fk_node_id));
 	node_map[0] = FK_ROOT;
 	for (size_t i = 0; i < src->count; i++) {
 		const fk_node *sn = &src->nodes[i];
 		if (i > 0)
 			node_map[i] = fk_profile_child(dst, node_map[sn->parent], name_map[sn->name]);
-		if (sn->flags & FK_NODE_LEAF)
+		if (!(sn->flags & FK_NODE_LEAF))
+			continue;
+		if (src->has_before)
+			fk_profile_add_pair(dst, node_map[i], sn->self_before, sn->self);
+		else
 			fk_profile_add_at(dst, node_map[i], sn->self);
+		if (keep && !src->keep_order)
+			remember_order(dst, node_map[i], sn->self, sn->self_before);
 	}
+	dst->keep_order = keep;
+	if (keep && src->keep_order)
+		for (size_t i = 0; i < src->order_len; i++)
+			remember_order(dst, node_map[src->order[i].node], src->order[i].count,
+				       src->order[i].before);
 	free(node_map);
 	free(name_map);
+}
+
+size_t fk_format_count(double count, char *buf)
+{
+	if (count == (double)(long long)count && count > -9.2e18 && count < 9.2e18) {
+		long long v = (long long)count;
+		char tmp[24];
+		size_t n = 0;
+		bool neg = v < 0;
+		unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		do {
+			tmp[n++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		size_t o = 0;
+		if (neg)
+			buf[o++] = '-';
+		while (n)
+			buf[o++] = tmp[--n];
+		buf[o] = '\0';
+		return o;
+	}
+	return (size_t)snprintf(buf, 32, "%.15g", count);
 }
 
 size_t fk_profile_node_count(const fk_profile *p)
@@ -170,56 +250,70 @@ double fk_profile_total(const fk_profile *p)
 
 void fk_profile_compute_totals(fk_profile *p)
 {
-	for (size_t i = 0; i < p->count; i++)
+	for (size_t i = 0; i < p->count; i++) {
 		p->nodes[i].total = p->nodes[i].self;
-	for (size_t i = p->count - 1; i > 0; i--)
+		p->nodes[i].total_before = p->nodes[i].self_before;
+	}
+	for (size_t i = p->count - 1; i > 0; i--) {
 		p->nodes[p->nodes[i].parent].total += p->nodes[i].total;
+		p->nodes[p->nodes[i].parent].total_before += p->nodes[i].total_before;
+	}
 }
 
 /* Sorted walk. A folded line for the stack ending at child c of node P is "P;c", and
  * the lines below c are "P;c;...". Among the siblings, each child therefore stands for
- * two sort keys: its own line (key c, ending there) and its subtree (key "c;"). Sorting
- * those keys bytewise, a key that ends sorting before any longer one, gives exactly the
- * order of the sorted folded lines, even for names such as "foo" and "foo.part.0". */
-enum { ITEM_SELF = 0, ITEM_KIDS = 1 };
-
+ * two sort keys: its own line (key c, then the end of the line) and its subtree (key
+ * "c;"). Sorting those keys bytewise, a key that ends sorting before any longer one,
+ * gives exactly the order of the sorted folded lines, even for names such as "foo" and
+ * "foo.part.0". In line order the own line's key also holds " COUNT". */
 struct walk_item {
-	const unsigned char *name;
+	const unsigned char *key;
 	uint32_t len;
 	uint32_t node;
-	uint32_t kind;
+	int term; /* what follows the key: -1 = the end, else ';' (a subtree) */
+	char *owned; /* a key built for line order, freed with its level */
 };
 
 static int item_cmp(const void *a, const void *b)
 {
 	const struct walk_item *x = a, *y = b;
 	uint32_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->name, y->name, n);
+	int c = memcmp(x->key, y->key, n);
 	if (c)
 		return c;
-	if (x->len == y->len)
-		return (int)x->kind - (int)y->kind;
-	/* one name is a prefix of the other: the shorter continues with end-of-line (self)
-	 * or ';' (subtree) */
-	if (x->len < y->len) {
-		if (x->kind == ITEM_SELF)
-			return -1;
-		return ';' < y->name[n] ? -1 : 1;
-	}
-	if (y->kind == ITEM_SELF)
-		return 1;
-	return x->name[n] < ';' ? -1 : 1;
+	int xn = x->len > n ? x->key[n] : x->term;
+	int yn = y->len > n ? y->key[n] : y->term;
+	if (xn != yn)
+		return xn < yn ? -1 : 1;
+	return 0;
 }
 
 struct walk_frame {
 	size_t first, end, pos; /* range of this level's items in the item stack */
 };
 
-int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
+/* "name COUNT" or "name BEFORE AFTER", as the line would read */
+static char *line_key(const fk_profile *p, const fk_node *n, const char *name, size_t len,
+		      uint32_t *key_len)
+{
+	char *k = fk_xmalloc(len + 66);
+	memcpy(k, name, len);
+	size_t o = len;
+	k[o++] = ' ';
+	if (p->has_before) {
+		o += fk_format_count(n->self_before, k + o);
+		k[o++] = ' ';
+	}
+	o += fk_format_count(n->self, k + o);
+	*key_len = (uint32_t)o;
+	return k;
+}
+
+int fk_profile_walk(const fk_profile *p, fk_walk_order order, fk_node_fn fn, void *ctx)
 {
 	int rc = 0;
 	if (p->nodes[0].flags & FK_NODE_LEAF) {
-		rc = fn(p, NULL, 0, p->nodes[0].self, ctx);
+		rc = fn(p, NULL, 0, FK_ROOT, ctx);
 		if (rc)
 			return rc;
 	}
@@ -235,17 +329,23 @@ int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
 			/* push the sorted items of expand's children as a new level */
 			size_t first = nitems;
 			for (fk_node_id c = p->nodes[expand].first_child; c; c = p->nodes[c].next_sibling) {
+				const fk_node *cn = &p->nodes[c];
 				size_t len;
-				const char *s = fk_interner_name(p->names, p->nodes[c].name, &len);
+				const char *s = fk_interner_name(p->names, cn->name, &len);
 				fk_grow((void **)&items, sizeof(*items), &items_cap, nitems + 2);
-				if (p->nodes[c].flags & FK_NODE_LEAF)
+				if (cn->flags & FK_NODE_LEAF) {
+					struct walk_item it = {(const unsigned char *)s, (uint32_t)len, c, -1, NULL};
+					if (order == FK_ORDER_LINES) {
+						it.owned = line_key(p, cn, s, len, &it.len);
+						it.key = (const unsigned char *)it.owned;
+					}
+					items[nitems++] = it;
+				}
+				if (cn->first_child)
 					items[nitems++] = (struct walk_item){(const unsigned char *)s,
-									     (uint32_t)len, c, ITEM_SELF};
-				if (p->nodes[c].first_child)
-					items[nitems++] = (struct walk_item){(const unsigned char *)s,
-									     (uint32_t)len, c, ITEM_KIDS};
+									     (uint32_t)len, c, ';', NULL};
 			}
-			if (nitems - first > 1) /* items is NULL while no node has children */
+			if (nitems - first > 1)
 				qsort(items + first, nitems - first, sizeof(*items), item_cmp);
 			fk_grow((void **)&frames, sizeof(*frames), &frames_cap, nframes + 1);
 			frames[nframes++] = (struct walk_frame){first, nitems, first};
@@ -255,6 +355,8 @@ int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
 			break;
 		struct walk_frame *f = &frames[nframes - 1];
 		if (f->pos == f->end) {
+			for (size_t i = f->first; i < f->end; i++)
+				free(items[i].owned);
 			nitems = f->first;
 			nframes--;
 			continue;
@@ -263,16 +365,36 @@ int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
 		size_t depth = nframes; /* path[0..depth-1]: ancestors then this child */
 		fk_grow((void **)&path, sizeof(*path), &path_cap, depth);
 		path[depth - 1] = p->nodes[it.node].name;
-		if (it.kind == ITEM_SELF) {
-			rc = fn(p, path, depth, p->nodes[it.node].self, ctx);
+		if (it.term < 0) {
+			rc = fn(p, path, depth, it.node, ctx);
 			if (rc)
 				break;
 		} else {
 			expand = it.node;
 		}
 	}
+	for (size_t i = 0; i < nitems; i++)
+		free(items[i].owned);
 	free(items);
 	free(frames);
 	free(path);
 	return rc;
+}
+
+struct sorted_ctx {
+	fk_stack_fn fn;
+	void *ctx;
+};
+
+static int call_stack_fn(const fk_profile *p, const fk_name_id *names, size_t depth,
+			 fk_node_id node, void *ctx)
+{
+	struct sorted_ctx *sc = ctx;
+	return sc->fn(p, names, depth, p->nodes[node].self, sc->ctx);
+}
+
+int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx)
+{
+	struct sorted_ctx sc = {fn, ctx};
+	return fk_profile_walk(p, FK_ORDER_STACKS, call_stack_fn, &sc);
 }

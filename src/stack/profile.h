@@ -19,8 +19,16 @@ typedef struct fk_node {
 	fk_node_id next_sibling;
 	uint32_t flags;
 	double self;
-	double total; /* valid after fk_profile_compute_totals() */
+	double self_before; /* two-valued profiles (diffs): the "before" count */
+	double total;        /* valid after fk_profile_compute_totals() */
+	double total_before;
 } fk_node;
+
+/* One added stack, in the order stacks were added (see fk_profile_keep_order). */
+typedef struct fk_stack_ref {
+	fk_node_id node;
+	double count, before;
+} fk_stack_ref;
 
 typedef struct fk_profile fk_profile;
 
@@ -36,11 +44,24 @@ fk_node_id fk_profile_child(fk_profile *p, fk_node_id parent, fk_name_id name);
 void fk_profile_add_stack(fk_profile *p, const fk_name_id *names, size_t n, double count);
 /* Adds count to the stack ending at node (as a leaf). */
 void fk_profile_add_at(fk_profile *p, fk_node_id node, double count);
+/* Adds to both counts of a two-valued profile ("stack before after" lines). */
+void fk_profile_add_pair(fk_profile *p, fk_node_id node, double before, double after);
+/* True once any "before" count was added: the profile is a comparison. */
+bool fk_profile_has_before(const fk_profile *p);
+/* From now on, also remember every added stack in order (for flame charts, where time
+ * order matters and only neighbours merge). */
+void fk_profile_keep_order(fk_profile *p);
+/* The stacks added since fk_profile_keep_order, in order; NULL if not kept. */
+const fk_stack_ref *fk_profile_order(const fk_profile *p, size_t *count);
 /* Adds every stack of src to dst (src is not changed). */
 void fk_profile_merge(fk_profile *dst, const fk_profile *src);
 
 size_t fk_profile_node_count(const fk_profile *p);
 const fk_node *fk_profile_node(const fk_profile *p, fk_node_id id);
+/* Formats a count the way Perl prints a number: integers in full, other values with 15
+ * significant digits. buf needs 32 bytes. Returns the length. */
+size_t fk_format_count(double count, char *buf);
+
 /* Number of distinct stacks (leaf nodes). */
 size_t fk_profile_stack_count(const fk_profile *p);
 /* Sum of every count. */
@@ -54,5 +75,15 @@ void fk_profile_compute_totals(fk_profile *p);
 typedef int (*fk_stack_fn)(const fk_profile *p, const fk_name_id *names, size_t depth,
 			   double count, void *ctx);
 int fk_profile_walk_sorted(const fk_profile *p, fk_stack_fn fn, void *ctx);
+
+typedef enum {
+	FK_ORDER_STACKS, /* bytewise order of the stacks "a;b;c" (stackcollapse's output) */
+	FK_ORDER_LINES,  /* bytewise order of whole lines "a;b;c COUNT" (flamegraph.pl's
+			  * `sort` of its input, counts formatted as fk_format_count would) */
+} fk_walk_order;
+/* Like fk_profile_walk_sorted, with the node the stack ends at. */
+typedef int (*fk_node_fn)(const fk_profile *p, const fk_name_id *names, size_t depth,
+			  fk_node_id node, void *ctx);
+int fk_profile_walk(const fk_profile *p, fk_walk_order order, fk_node_fn fn, void *ctx);
 
 #endif

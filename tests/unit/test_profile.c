@@ -191,6 +191,74 @@ static void test_format_count(void **state)
 	assert_string_equal(buf, "-3");
 }
 
+static int collect_line(const fk_profile *p, const fk_name_id *names, size_t depth,
+			fk_node_id node, void *ctx)
+{
+	char *out = ctx;
+	for (size_t i = 0; i < depth; i++) {
+		if (i)
+			strcat(out, ";");
+		strcat(out, fk_profile_name(p, names[i], NULL));
+	}
+	char num[32];
+	fk_format_count(fk_profile_node(p, node)->self, num);
+	strcat(out, " ");
+	strcat(out, num);
+	strcat(out, "\n");
+	return 0;
+}
+
+/* Line order sorts "stack COUNT" as text: a name continuing with a tab sorts before the
+ * line that ends there (tab < space); stack order is the opposite. */
+static void test_line_order(void **state)
+{
+	(void)state;
+	fk_profile *p = fk_profile_new();
+	add(p, "a;b", 1);
+	add(p, "a;b\tx", 2);
+	char out[256] = "";
+	fk_profile_walk(p, FK_ORDER_LINES, collect_line, out);
+	assert_string_equal(out, "a;b\tx 2\na;b 1\n");
+	out[0] = '\0';
+	fk_profile_walk(p, FK_ORDER_STACKS, collect_line, out);
+	assert_string_equal(out, "a;b 1\na;b\tx 2\n");
+	fk_profile_free(p);
+}
+
+static void test_pairs_and_order(void **state)
+{
+	(void)state;
+	fk_profile *p = fk_profile_new();
+	fk_profile_keep_order(p);
+	fk_interner *in = fk_profile_names(p);
+	fk_node_id a = fk_profile_child(p, FK_ROOT, fk_intern(in, "a", 1));
+	fk_node_id b = fk_profile_child(p, a, fk_intern(in, "b", 1));
+	fk_profile_add_pair(p, b, 1, 2);
+	fk_profile_add_pair(p, a, 5, 0);
+	fk_profile_add_pair(p, b, 3, 4);
+	assert_true(fk_profile_has_before(p));
+	size_t n;
+	const fk_stack_ref *order = fk_profile_order(p, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(order[0].node, b);
+	assert_int_equal(order[1].node, a);
+	assert_true(order[2].before == 3 && order[2].count == 4);
+	char *text = folded_text(p);
+	assert_string_equal(text, "a 5 0\na;b 4 6\n");
+	free(text);
+	fk_profile *q = fk_profile_new();
+	fk_profile_keep_order(q);
+	fk_profile_merge(q, p);
+	order = fk_profile_order(q, &n);
+	assert_int_equal(n, 3);
+	assert_true(order[1].before == 5);
+	fk_profile_compute_totals(q);
+	assert_true(fk_profile_node(q, FK_ROOT)->total_before == 9);
+	assert_true(fk_profile_node(q, FK_ROOT)->total == 6);
+	fk_profile_free(q);
+	fk_profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_sorted_walk_matches_sort),
 		cmocka_unit_test(test_format_count),
+		cmocka_unit_test(test_line_order),
+		cmocka_unit_test(test_pairs_and_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
