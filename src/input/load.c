@@ -58,8 +58,11 @@ static void fold_chunk(struct fold_state *fs, fk_format format, const fk_chunk *
 		fk_perf_parse_chunk(fs->perf, c);
 		break;
 	case FK_FORMAT_FOLDED:
-		if (!fs->folded)
+		if (!fs->folded) {
 			fs->folded = fk_folded_parser_new(fs->profile, &fs->diag);
+			fk_folded_parser_drop_trailing_empty(fs->folded,
+							     fs->options->folded_drop_trailing_empty);
+		}
 		fk_folded_parse_chunk(fs->folded, c);
 		break;
 	case FK_FORMAT_DTRACE:
@@ -295,7 +298,9 @@ int fk_load_files(const char *const *paths, size_t npaths, const fk_load_options
 	ld.options = options;
 	ld.stats = stats;
 	fold_state_init(&ld.main, options, profile);
-	if (options->threads > 1) {
+	if (options->keep_order)
+		fk_profile_keep_order(profile);
+	if (options->threads > 1 && !options->keep_order) {
 		ld.nworkers = options->threads;
 		pthread_mutex_init(&ld.q.lock, NULL);
 		pthread_cond_init(&ld.q.changed, NULL);

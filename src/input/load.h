@@ -14,6 +14,8 @@ typedef struct fk_load_options {
 	fk_perf_options perf;  /* for perf script input */
 	unsigned threads;      /* parsing threads (1 = parse on the calling thread) */
 	size_t chunk_size;     /* bytes per chunk (0 = 1 MiB) */
+	bool keep_order;       /* remember stacks in input order (flame charts); one thread */
+	bool folded_drop_trailing_empty; /* folded: "a;b;" is a;b, as flamegraph.pl reads it */
 } fk_load_options;
 
 typedef struct fk_load_stats {
