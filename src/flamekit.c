@@ -16,6 +16,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"collapse", cmd_collapse, "fold perf script / dtrace / folded text into folded stacks"},
+	{"diff", cmd_diff, "compare two profiles (difffolded.pl): stack BEFORE AFTER"},
 };
 
 static void usage(FILE *out)

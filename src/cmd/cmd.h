@@ -3,5 +3,6 @@
 #define FK_CMD_H
 
 int cmd_collapse(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -235,6 +235,11 @@ const fk_node *fk_profile_node(const fk_profile *p, fk_node_id id)
 	return &p->nodes[id];
 }
 
+fk_node *fk_profile_node_mutable(fk_profile *p, fk_node_id id)
+{
+	return &p->nodes[id];
+}
+
 size_t fk_profile_stack_count(const fk_profile *p)
 {
 	return p->leaves;

@@ -58,6 +58,8 @@ void fk_profile_merge(fk_profile *dst, const fk_profile *src);
 
 size_t fk_profile_node_count(const fk_profile *p);
 const fk_node *fk_profile_node(const fk_profile *p, fk_node_id id);
+/* For changing counts in place (name and links must not be changed). */
+fk_node *fk_profile_node_mutable(fk_profile *p, fk_node_id id);
 /* Formats a count the way Perl prints a number: integers in full, other values with 15
  * significant digits. buf needs 32 bytes. Returns the length. */
 size_t fk_format_count(double count, char *buf);

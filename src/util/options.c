@@ -69,8 +69,24 @@ static int take_value(fk_option_parser *op, const fk_option *o, const char *atta
 	return o->id;
 }
 
+/* "-abc" where every letter is a short flag without a value */
+static bool is_flag_bundle(const fk_option_parser *op, const char *letters)
+{
+	for (const char *c = letters; *c; c++) {
+		const fk_option *s = find_short(op, *c);
+		if (!s || s->has_arg)
+			return false;
+	}
+	return true;
+}
+
 int fk_options_next(fk_option_parser *op, fk_error *err)
 {
+	if (op->bundle && *op->bundle) {
+		const fk_option *s = find_short(op, *op->bundle++);
+		op->arg = NULL;
+		return s->id;
+	}
 	if (op->index >= op->argc)
 		return FK_OPT_END;
 	const char *a = op->argv[op->index++];
@@ -87,6 +103,13 @@ int fk_options_next(fk_option_parser *op, fk_error *err)
 		const fk_option *s = find_short(op, a[1]);
 		if (s && s->has_arg)
 			return take_value(op, s, a + 2, a, err);
+	}
+	if (a[1] != '-' && a[2] != '\0' && is_flag_bundle(op, a + 1)) {
+		fk_error ignored;
+		if (!find_long(op, a + 1, strlen(a + 1), &ignored) || strlen(a + 1) <= 1) {
+			op->bundle = a + 2;
+			return find_short(op, a[1])->id;
+		}
 	}
 	if (a[1] == '-' || a[2] != '\0') {
 		const char *name = a + (a[1] == '-' ? 2 : 1);

@@ -1,7 +1,8 @@
 /* options.h: command-line option parsing shared by every subcommand, compatible with
  * what users of the Perl scripts type (Getopt::Long): --name, --name=value,
  * --name value, unique prefixes of long names, a single dash for long names (-pid),
- * short options (-j 2, -j2), operands anywhere, and "--" to end options. */
+ * short options (-j 2, -j2) and bundles of short flags (-ns, as Getopt::Std), operands
+ * anywhere, and "--" to end options. */
 #ifndef FK_OPTIONS_H
 #define FK_OPTIONS_H
 
@@ -25,6 +26,7 @@ typedef struct fk_option_parser {
 	bool only_operands;
 	const char *arg;   /* the value of the option just returned */
 	const char *operand;
+	const char *bundle; /* rest of a bundle of short flags ("-ns") */
 } fk_option_parser;
 
 enum { FK_OPT_END = -1, FK_OPT_OPERAND = -2, FK_OPT_ERROR = -3 };

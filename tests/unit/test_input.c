@@ -185,6 +185,16 @@ static void test_options(void **state)
 	fk_options_init(&op, opts, FK_ARRAY_LEN(opts), 2, missing);
 	assert_int_equal(fk_options_next(&op, &err), FK_OPT_ERROR);
 	assert_non_null(strstr(err.msg, "needs a value"));
+	static const fk_option flags[] = {
+		{"normalize", 'n', false, 1, NULL, "n"},
+		{"strip-hex", 's', false, 2, NULL, "s"},
+	};
+	char *bundle[] = {"x", "-ns", "-s", NULL};
+	fk_options_init(&op, flags, FK_ARRAY_LEN(flags), 3, bundle);
+	assert_int_equal(fk_options_next(&op, &err), 1);
+	assert_int_equal(fk_options_next(&op, &err), 2);
+	assert_int_equal(fk_options_next(&op, &err), 2);
+	assert_int_equal(fk_options_next(&op, &err), FK_OPT_END);
 	char *extra[] = {"x", "--alpha=1", NULL};
 	fk_options_init(&op, opts, FK_ARRAY_LEN(opts), 2, extra);
 	assert_int_equal(fk_options_next(&op, &err), FK_OPT_ERROR);
