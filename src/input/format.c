@@ -88,8 +88,8 @@ fk_format fk_detect_format(const char *text, size_t len)
 		return FK_FORMAT_PERF;
 	if (counts > 0 && indented > 0 && counts + indented >= lines / 2 + 1)
 		return FK_FORMAT_DTRACE;
-	if (folded >= lines / 2 + 1)
-		return FK_FORMAT_FOLDED;
+	if (folded * 2 >= lines)
+		return FK_FORMAT_FOLDED; /* at least half the lines are folded stacks */
 	if (perf_events > 0 && perf_events + perf_frames >= lines / 2 + 1)
 		return FK_FORMAT_PERF; /* samples without call chains */
 	return FK_FORMAT_UNKNOWN;
