@@ -28,7 +28,7 @@ FIXTURE_SRC := $(sort $(wildcard tests/fixtures/*.c))
 FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps test unit e2e demo fuzz bench clean check-clang
+.PHONY: all deps test unit e2e demo fuzz bench clean check-clang install uninstall
 all: $(BUILD)/flamekit
 
 deps: $(DEPS_STAMP)
@@ -72,6 +72,24 @@ bench: $(BUILD)/flamekit
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)
 	$(MAKE) BUILD=build-clang CC=clang all
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, links named after the Perl
+# scripts it replaces, the man page and bash completion.
+PREFIX ?= /usr/local
+ALIASES := stackcollapse-perf stackcollapse flamegraph difffolded
+install: $(BUILD)/flamekit
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 $(BUILD)/flamekit $(DESTDIR)$(PREFIX)/bin/flamekit
+	for a in $(ALIASES); do ln -sf flamekit $(DESTDIR)$(PREFIX)/bin/$$a; done
+	install -m 644 doc/flamekit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flamekit.1
+	install -m 644 completions/flamekit.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/flamekit
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/flamekit $(DESTDIR)$(PREFIX)/share/man/man1/flamekit.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/flamekit
+	for a in $(ALIASES); do rm -f $(DESTDIR)$(PREFIX)/bin/$$a; done
 
 clean:
 	rm -rf build build-san build-clang build-fuzz out

@@ -1,5 +1,6 @@
 /* flamekit.c: the program's entry point; dispatches to a subcommand (src/cmd/). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
@@ -19,6 +20,66 @@ static const struct subcommand subcommands[] = {
 	{"diff", cmd_diff, "compare two profiles (difffolded.pl): stack BEFORE AFTER"},
 };
 
+/* Installed links named after the Perl scripts run the matching subcommand, so scripts
+ * and Makefiles that call them keep working. */
+struct alias {
+	const char *program;
+	const char *subcommand;
+	const char *forced_option; /* put before the user's arguments, or NULL */
+};
+
+static const struct alias aliases[] = {
+	{"stackcollapse-perf", "collapse", "--format=perf"},
+	{"stackcollapse-perf.pl", "collapse", "--format=perf"},
+	{"stackcollapse", "collapse", "--format=dtrace"},
+	{"stackcollapse.pl", "collapse", "--format=dtrace"},
+	{"flamegraph", "flamegraph", NULL},
+	{"flamegraph.pl", "flamegraph", NULL},
+	{"difffolded", "diff", NULL},
+	{"difffolded.pl", "diff", NULL},
+};
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(name, subcommands[i].name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+/* argv[0]'s base name, if it is one of the aliases. */
+static const struct alias *find_alias(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	base = base ? base + 1 : argv0;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(base, aliases[i].program) == 0)
+			return &aliases[i];
+	return NULL;
+}
+
+static int run_alias(const struct alias *a, int argc, char **argv)
+{
+	const struct subcommand *sc = find_subcommand(a->subcommand);
+	if (!sc) {
+		fprintf(stderr, "flamekit: '%s' is not available in this build\n", a->subcommand);
+		return 2;
+	}
+	/* argv becomes: NAME [forced option] ARGS... */
+	char **args = calloc((size_t)argc + 2, sizeof(char *));
+	if (!args)
+		return 1;
+	int n = 0;
+	args[n++] = argv[0];
+	if (a->forced_option)
+		args[n++] = (char *)a->forced_option;
+	for (int i = 1; i < argc; i++)
+		args[n++] = argv[i];
+	int rc = sc->run(n, args);
+	free(args);
+	return rc;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: flamekit [--version] [--help] COMMAND [ARGS]\n\n"
@@ -30,6 +91,9 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	const struct alias *a = argc > 0 ? find_alias(argv[0]) : NULL;
+	if (a)
+		return run_alias(a, argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -43,9 +107,9 @@ int main(int argc, char **argv)
 		printf("flamekit %s\n", FK_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (strcmp(cmd, subcommands[i].name) == 0)
-			return subcommands[i].run(argc - 1, argv + 1);
+	const struct subcommand *sc = find_subcommand(cmd);
+	if (sc)
+		return sc->run(argc - 1, argv + 1);
 	fprintf(stderr, "flamekit: '%s' is not a flamekit command\n\n", cmd);
 	usage(stderr);
 	return 2;

@@ -1,0 +1,24 @@
+# flamekit.bash: bash completion for flamekit (installed as
+# share/bash-completion/completions/flamekit).
+_flamekit() {
+	local cur cmd opts
+	cur=${COMP_WORDS[COMP_CWORD]}
+	if [ "$COMP_CWORD" -eq 1 ]; then
+		COMPREPLY=($(compgen -W "collapse flamegraph diff --help --version" -- "$cur"))
+		return
+	fi
+	cmd=${COMP_WORDS[1]}
+	case "$cmd" in
+	collapse)
+		opts="--output --format --threads --quiet --pid --tid --kernel --jit --all --addrs --event-filter --inline --context --srcline --help" ;;
+	flamegraph)
+		opts="--output --title --subtitle --width --height --minwidth --fonttype --fontsize --fontwidth --countname --nametype --colors --bgcolors --hash --random --cp --reverse --inverted --flamechart --negate --notes --total --factor --nameattr --encoding --base --focus --ignore --help" ;;
+	diff)
+		opts="--normalize --strip-hex --output --format --quiet --help" ;;
+	esac
+	case "$cur" in
+	-*) COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	esac
+}
+complete -o filenames -F _flamekit flamekit
