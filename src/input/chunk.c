@@ -111,10 +111,12 @@ static int skip_long_line(fk_chunk_reader *r, fk_chunk *c, fk_error *err)
 
 void fk_chunk_reader_unread(fk_chunk_reader *r, const fk_chunk *c)
 {
-	fk_grow((void **)&r->carry, 1, &r->carry_cap, c->len + r->carry_len);
-	memmove(r->carry + c->len, r->carry, r->carry_len);
-	memcpy(r->carry, c->data, c->len);
-	r->carry_len += c->len;
+	if (c->len) { /* else carry may be NULL: nothing to move */
+		fk_grow((void **)&r->carry, 1, &r->carry_cap, c->len + r->carry_len);
+		memmove(r->carry + c->len, r->carry, r->carry_len);
+		memcpy(r->carry, c->data, c->len);
+		r->carry_len += c->len;
+	}
 	r->next_line = c->first_line;
 	r->seq = c->seq;
 	r->done = false;

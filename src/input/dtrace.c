@@ -173,6 +173,12 @@ void fk_dtrace_parse_chunk(fk_dtrace_parser *dp, const fk_chunk *c)
 			continue;
 		double count;
 		if (count_line(line, len, &count)) {
+			if (dp->start == dp->cap) {
+				/* no frames: the Perl script's key is "", as for one empty frame */
+				fk_name_id empty = fk_intern(dp->names, "", 0);
+				fk_profile_add_stack(dp->profile, &empty, 1, count);
+				continue;
+			}
 			fk_profile_add_stack(dp->profile, dp->ids + dp->start, dp->cap - dp->start, count);
 			dp->start = dp->cap;
 			continue;

@@ -187,7 +187,7 @@ bool fk_perf_match_event_line(const char *line, size_t len, fk_perf_event_line *
 		while (i < len && is_digit(s[i]))
 			i++;
 		if (i == pid)
-			continue;
+			goto next;
 		size_t pid_end = i;
 		while (i < len && s[i] == '/')
 			i++;
@@ -196,13 +196,19 @@ bool fk_perf_match_event_line(const char *line, size_t len, fk_perf_event_line *
 			i++;
 		size_t tid_end = i;
 		if (i >= len || !is_space(s[i]))
-			continue;
+			goto next;
 		ev->comm_len = e;
 		ev->pid = line + pid;
 		ev->pid_len = pid_end - pid;
 		ev->tid = tid_end > tid ? line + tid : NULL;
 		ev->tid_len = tid_end - tid;
 		return true;
+	next:
+		/* a comm ending later in this run of white space meets the same rest: skip the
+		 * run (linear time, not quadratic), unless a newline in it ends the comm */
+		if (memchr(s + e, '\n', pid - 1 - e))
+			return false;
+		e = pid - 1;
 	}
 	return false;
 }

@@ -204,7 +204,8 @@ void fk_profile_merge(fk_profile *dst, const fk_profile *src)
 
 size_t fk_format_count(double count, char *buf)
 {
-	if (count == (double)(long long)count && count > -9.2e18 && count < 9.2e18) {
+	/* range first: converting an out-of-range double to long long is undefined */
+	if (count > -9.2e18 && count < 9.2e18 && count == (double)(long long)count) {
 		long long v = (long long)count;
 		char tmp[24];
 		size_t n = 0;

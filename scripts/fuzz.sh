@@ -1,0 +1,118 @@
+#!/bin/sh
+# fuzz.sh: builds and runs flamekit's libFuzzer targets (`make fuzz` calls it).
+#   scripts/fuzz.sh SECONDS TARGET...     e.g. scripts/fuzz.sh 60 perf dtrace
+# TARGET is the NAME of fuzz/fuzz_NAME.c. Each target is built with clang
+# (-fsanitize=fuzzer,address,undefined) together with every library source into
+# build-fuzz/, then run for SECONDS seconds on a fresh copy of its seed corpus
+# fuzz/corpus/NAME/ (build-fuzz/corpus/NAME; new inputs found stay there until the next
+# run). Logs go to build-fuzz/logs/NAME.log, crashing inputs to
+# build-fuzz/artifacts/NAME/. Exits 1 if any target crashed (or failed to build).
+# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS=-jobs=4).
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ $# -lt 2 ]; then
+	echo "usage: $0 SECONDS TARGET..." >&2
+	exit 2
+fi
+seconds=$1
+shift
+case $seconds in
+'' | *[!0-9]*) echo "fuzz: SECONDS must be a whole number, not '$seconds'" >&2; exit 2 ;;
+esac
+
+CC=${FUZZ_CC:-clang}
+OUT=build-fuzz
+command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (install clang and libclang-rt-14-dev)" >&2; exit 1; }
+
+PKG_CFLAGS=$(pkg-config --cflags libdw libelf zlib 2>/dev/null || true)
+PKG_LIBS=$(pkg-config --libs libdw libelf zlib 2>/dev/null || echo "-ldw -lelf -lz")
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -DFK_VERSION=\"fuzz\" $PKG_CFLAGS"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+
+mkdir -p "$OUT/obj" "$OUT/logs"
+
+# The library, instrumented for coverage. src/symbol/inline.c may not exist yet (it is
+# being written); then a stub that knows nothing stands in for it.
+srcs=""
+for src in src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c; do
+	[ -f "$src" ] && srcs="$srcs $src"
+done
+# the flame graph viewer's files, embedded as the Makefile does
+if [ -d src/output/viewer ] && [ -f scripts/embed-assets.sh ]; then
+	mkdir -p "$OUT/gen"
+	sh scripts/embed-assets.sh "$OUT/gen/viewer_assets.c" src/output/viewer/*
+	srcs="$srcs $OUT/gen/viewer_assets.c"
+fi
+if [ ! -f src/symbol/inline.c ]; then
+	echo "fuzz: src/symbol/inline.c missing; using a stub" >&2
+	cat >"$OUT/inline_stub.c" <<'STUB'
+/* inline_stub.c: stands in for src/symbol/inline.c in fuzz builds until it exists. */
+#include "../src/symbol/inline.h"
+fk_inliner *fk_inliner_new(bool with_context) { (void)with_context; return NULL; }
+void fk_inliner_free(fk_inliner *in) { (void)in; }
+const char *fk_inliner_lookup(fk_inliner *in, const char *pc, size_t pc_len, const char *rawfunc,
+			      size_t rawfunc_len, const char *module, size_t module_len)
+{
+	(void)in; (void)pc; (void)pc_len; (void)rawfunc; (void)rawfunc_len; (void)module;
+	(void)module_len;
+	return "";
+}
+STUB
+	srcs="$srcs $OUT/inline_stub.c"
+fi
+objs=""
+for src in $srcs; do
+	obj=$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
+	objs="$objs $obj"
+	# shellcheck disable=SC2086
+	$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || {
+		echo "fuzz: cannot compile $src" >&2
+		exit 1
+	}
+done
+
+status=0
+for t in "$@"; do
+	t=${t#fuzz_}
+	t=${t%.c}
+	bin=$OUT/fuzz_$t
+	if [ ! -f "fuzz/fuzz_$t.c" ]; then
+		echo "fuzz: no fuzz/fuzz_$t.c" >&2
+		status=1
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! $CC $CFLAGS $SAN -fsanitize=fuzzer "fuzz/fuzz_$t.c" $objs -o "$bin" $PKG_LIBS -liberty -lpthread -lm; then
+		echo "fuzz: cannot build $bin" >&2
+		status=1
+		continue
+	fi
+	corpus=$OUT/corpus/$t
+	artifacts=$OUT/artifacts/$t
+	log=$OUT/logs/$t.log
+	rm -rf "$corpus" "$artifacts"
+	mkdir -p "$corpus" "$artifacts"
+	if [ -d "fuzz/corpus/$t" ]; then
+		cp fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
+	fi
+	echo "fuzz: $t: running for ${seconds}s (log: $log)"
+	rc=0
+	# shellcheck disable=SC2086
+	"$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} "$corpus" >"$log" 2>&1 || rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | sed 's/cov: //')
+	units=$(find "$corpus" -type f | wc -l)
+	if [ "$rc" -eq 0 ]; then
+		echo "fuzz: $t: ok: ${runs:-?} runs, ${rate:-?} exec/s, coverage ${cov:-?} edges, corpus $units inputs"
+	else
+		status=1
+		echo "fuzz: $t: FAILED (exit $rc) after ${runs:-?} runs; crashing input(s):" >&2
+		ls "$artifacts" >&2 || true
+		grep -E 'ERROR: |SUMMARY: |fuzz: output differs|runtime error' "$log" | head -n 5 >&2 || true
+		echo "fuzz: $t: reproduce with: $bin $artifacts/<file>" >&2
+	fi
+done
+exit $status
