@@ -21,6 +21,11 @@ endif
 LIB_SRC := $(sort $(wildcard src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c))
 CMD_SRC := $(sort $(wildcard src/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The flame graph viewer (every file in src/output/viewer/) is compiled in:
+# scripts/embed-assets.sh turns the files into $(BUILD)/gen/viewer_assets.c.
+VIEWER_FILES := $(sort $(wildcard src/output/viewer/*))
+VIEWER_GEN := $(BUILD)/gen/viewer_assets.c
+LIB_OBJ += $(BUILD)/obj/gen/viewer_assets.o
 CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/flamekit.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -39,6 +44,14 @@ $(DEPS_STAMP): packages.txt scripts/deps.sh
 $(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(VIEWER_GEN): $(VIEWER_FILES) src/output/viewer scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	./scripts/embed-assets.sh $@ $(VIEWER_FILES)
+
+$(BUILD)/obj/gen/viewer_assets.o: $(VIEWER_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/flamekit: $(CMD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
@@ -68,6 +81,7 @@ fuzz: $(DEPS_STAMP)
 
 bench: $(BUILD)/flamekit
 	./bench/collapse.sh
+	./bench/flamegraph.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)

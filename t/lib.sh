@@ -2,8 +2,8 @@
 #   test_ok "description" command args...   passes when the command exits 0
 #   test_skip "description" "reason"
 #   done_testing                            prints the plan
-# The command runs in a subshell with `set -e`; its output goes to $TRASH/log, shown
-# (as TAP comments) when it fails. $FK is the flamekit binary, $TRASH a scratch dir.
+# The command runs in a subshell with `set -e` (every command in it must succeed); its
+# output goes to $TRASH/log, shown (as TAP comments) when it fails. $FK is the flamekit binary, $TRASH a scratch dir.
 set -u
 FK_ROOT=${FK_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 FK_BUILD=${FK_BUILD:-$FK_ROOT/build}
@@ -19,7 +19,10 @@ test_ok() {
 	desc=$1
 	shift
 	test_count=$((test_count + 1))
-	if (set -e; "$@") >"$TRASH/log" 2>&1; then
+	# A plain command, not inside if/&&/||: there the shell would ignore set -e and
+	# only the check's last command would count.
+	(set -e; "$@") >"$TRASH/log" 2>&1
+	if [ $? -eq 0 ]; then
 		echo "ok $test_count - $desc"
 	else
 		echo "not ok $test_count - $desc"

@@ -64,7 +64,7 @@ test_ok "-o writes the file (and leaves no temp file)" output_file
 
 pid_tid() {
 	"$FK" collapse --tid "$TRASH/a.perf" >"$TRASH/out"
-	printf 'app-?/100;main;leaf 2\napp-100/101;main;other 250000\n' >"$TRASH/expected"
+	printf 'app-100/101;main;other 250000\napp-?/100;main;leaf 2\n' >"$TRASH/expected"
 	same_file "$TRASH/expected" "$TRASH/out"
 	"$FK" collapse --pid "$TRASH/a.perf" >"$TRASH/out"
 	printf 'app-100;main;other 250000\napp-?;main;leaf 2\n' >"$TRASH/expected"

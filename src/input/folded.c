@@ -9,6 +9,7 @@ struct fk_folded_parser {
 	fk_diag *diag;
 	bool drop_trailing_empty;
 	uint64_t invalid;
+	uint64_t blank;
 };
 
 fk_folded_parser *fk_folded_parser_new(fk_profile *profile, fk_diag *diag)
@@ -33,6 +34,11 @@ void fk_folded_parser_drop_trailing_empty(fk_folded_parser *fp, bool drop)
 uint64_t fk_folded_parser_invalid(const fk_folded_parser *fp)
 {
 	return fp->invalid;
+}
+
+uint64_t fk_folded_parser_blank(const fk_folded_parser *fp)
+{
+	return fp->blank;
 }
 
 static inline bool is_space(unsigned char c)
@@ -82,8 +88,10 @@ static void parse_line(fk_folded_parser *fp, const char *line, size_t len, uint3
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (len == 0)
+	if (len == 0) {
+		fp->blank++;
 		return;
+	}
 	size_t stack_len;
 	double count;
 	if (!fk_folded_split_count(line, len, &stack_len, &count)) {

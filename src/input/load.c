@@ -285,8 +285,10 @@ static void collect_stats(fk_load_stats *stats, struct fold_state *fs)
 			stats->event_defaulted = defaulted;
 		}
 	}
-	if (fs->folded)
+	if (fs->folded) {
 		stats->invalid += fk_folded_parser_invalid(fs->folded);
+		stats->blank += fk_folded_parser_blank(fs->folded);
+	}
 }
 
 int fk_load_files(const char *const *paths, size_t npaths, const fk_load_options *options,

@@ -23,6 +23,7 @@ typedef struct fk_load_stats {
 	uint64_t samples;      /* perf samples folded */
 	uint64_t filtered;     /* perf samples skipped by the event filter */
 	uint64_t invalid;      /* lines no rule matched */
+	uint64_t blank;        /* folded: empty lines (skipped, not counted in invalid) */
 	char event[128];       /* the perf event kept ("" if none) */
 	bool event_defaulted;  /* the event was the first one seen, not --event-filter */
 	fk_format formats[4];  /* the formats met, FK_FORMAT_AUTO-terminated */
