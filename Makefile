@@ -71,7 +71,9 @@ test: $(BUILD)/flamekit $(UNIT_BIN) $(FIXTURE_BIN)
 demo: $(BUILD)/flamekit
 	@mkdir -p out
 	$(BUILD)/flamekit collapse -o out/demo.folded examples/demo.perf.txt.gz
-	@echo "demo: folded stacks written to $$(pwd)/out/demo.folded"
+	$(BUILD)/flamekit flamegraph --title "flamekit demo" -o out/demo.svg out/demo.folded
+	@echo "demo: folded stacks: $$(pwd)/out/demo.folded"
+	@echo "demo: flame graph:   $$(pwd)/out/demo.svg"
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 20

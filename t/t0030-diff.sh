@@ -45,4 +45,25 @@ errors() {
 }
 test_ok "errors: wrong file count (2), missing file (1), invalid lines named" errors
 
+svg() {
+	"$FK" diff -n "$TRASH/before.folded" "$TRASH/after.folded" -o "$TRASH/diff.svg"
+	contains "$TRASH/diff.svg" ">Differential Flame Graph<"
+	contains "$TRASH/diff.svg" "red grew, blue shrank"
+	# the same frames as drawing diff's folded output with flamegraph
+	"$FK" diff -n "$TRASH/before.folded" "$TRASH/after.folded" >"$TRASH/diff.folded"
+	sub=$(sed -n 's/.*id="subtitle"[^>]*>\([^<]*\)<.*/\1/p' "$TRASH/diff.svg")
+	"$FK" flamegraph --title "Differential Flame Graph" --subtitle "$sub" "$TRASH/diff.folded" >"$TRASH/fg.svg"
+	if [ -f "$FK_COMPAT/svgframes.py" ]; then
+		python3 "$FK_COMPAT/svgframes.py" "$TRASH/diff.svg" >"$TRASH/f1"
+		python3 "$FK_COMPAT/svgframes.py" "$TRASH/fg.svg" >"$TRASH/f2"
+		same_file "$TRASH/f2" "$TRASH/f1"
+	fi
+	# a;b grew (17 -> 20): red; with --negate the hues swap to blue
+	grep -A1 '<title>b (20 samples' "$TRASH/diff.svg" | grep -q 'fill="rgb(255,'
+	"$FK" diff -n --negate --svg "$TRASH/before.folded" "$TRASH/after.folded" >"$TRASH/neg.svg"
+	contains "$TRASH/neg.svg" "blue grew, red shrank"
+	grep -A1 '<title>b (20 samples' "$TRASH/neg.svg" | grep -q 'fill="rgb([0-9]*,[0-9]*,255)"'
+}
+test_ok "-o FILE.svg draws the differential flame graph (red grew, blue shrank; --negate)" svg
+
 done_testing

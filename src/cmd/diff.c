@@ -1,18 +1,34 @@
 /* diff.c: `flamekit diff`, comparing two profiles as difffolded.pl does: every stack of
  * either with its count before and after. Options and orchestration only. */
 #include "../input/load.h"
+#include "../output/flamegraph.h"
 #include "../output/folded.h"
 #include "../stack/compare.h"
 #include "../util/options.h"
 #include "../util/outfile.h"
 #include "cmd.h"
 
-enum { OPT_HELP = 1, OPT_NORMALIZE, OPT_STRIP_HEX, OPT_OUTPUT, OPT_FORMAT, OPT_QUIET };
+enum {
+	OPT_HELP = 1,
+	OPT_NORMALIZE,
+	OPT_STRIP_HEX,
+	OPT_OUTPUT,
+	OPT_FORMAT,
+	OPT_QUIET,
+	OPT_SVG,
+	OPT_NEGATE,
+	OPT_TITLE,
+	OPT_WIDTH,
+};
 
 static const fk_option diff_options[] = {
 	{"normalize", 'n', false, OPT_NORMALIZE, NULL, "scale BEFORE's counts to AFTER's total"},
 	{"strip-hex", 's', false, OPT_STRIP_HEX, NULL, "replace hex addresses (0x...) in frame names"},
-	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE instead of stdout"},
+	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE instead of stdout; FILE.svg draws the graph"},
+	{"svg", 0, false, OPT_SVG, NULL, "draw the differential flame graph (SVG) whatever the name"},
+	{"negate", 0, false, OPT_NEGATE, NULL, "SVG: swap the hues (blue grew, red shrank)"},
+	{"title", 0, true, OPT_TITLE, "TEXT", "SVG: the title (default: Differential Flame Graph)"},
+	{"width", 0, true, OPT_WIDTH, "PIXELS", "SVG: image width (default 1200)"},
 	{"format", 0, true, OPT_FORMAT, "FMT", "input format: auto (default), perf, dtrace, folded"},
 	{"quiet", 'q', false, OPT_QUIET, NULL, "no warnings about the input"},
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
@@ -25,7 +41,8 @@ static void usage(FILE *out)
 		     "missing), sorted: the input of a differential flame graph (difffolded.pl). The\n"
 		     "inputs may be folded stacks, perf script text or DTrace output, plain or gzip.\n\n");
 	fk_options_print(out, diff_options, FK_ARRAY_LEN(diff_options));
-	fprintf(out, "\nexample:\n  flamekit diff before.folded after.folded > diff.folded\n");
+	fprintf(out, "\nexamples:\n  flamekit diff before.folded after.folded > diff.folded\n"
+		     "  flamekit diff -n before.folded after.folded -o diff.svg   # red grew, blue shrank\n");
 }
 
 static int load_one(const char *prog, const char *path, const fk_load_options *lo, bool quiet,
@@ -52,7 +69,9 @@ int cmd_diff(int argc, char **argv)
 	fk_compare_options co = {0};
 	const char *output = NULL, *files[2];
 	size_t nfiles = 0;
-	bool quiet = false;
+	bool quiet = false, svg = false;
+	fk_flamegraph_options fo;
+	fk_flamegraph_options_init(&fo);
 	fk_error err = {{0}};
 	fk_option_parser op;
 	fk_options_init(&op, diff_options, FK_ARRAY_LEN(diff_options), argc, argv);
@@ -92,6 +111,24 @@ int cmd_diff(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = true;
 			break;
+		case OPT_SVG:
+			svg = true;
+			break;
+		case OPT_NEGATE:
+			fo.negate = true;
+			break;
+		case OPT_TITLE:
+			fo.title = op.arg;
+			break;
+		case OPT_WIDTH: {
+			unsigned long w;
+			if (fk_parse_uint(op.arg, 21, 1000000, &w) < 0) {
+				fprintf(stderr, "%s: --width wants pixels (over 20), not '%s'\n", prog, op.arg);
+				return 2;
+			}
+			fo.width = (unsigned)w;
+			break;
+		}
 		}
 	}
 	if (nfiles != 2) {
@@ -106,9 +143,27 @@ int cmd_diff(int argc, char **argv)
 		status = 1;
 	} else {
 		diff = fk_profile_compare(before, after, &co);
+		size_t olen = output ? strlen(output) : 0;
+		if (olen > 4 && strcmp(output + olen - 4, ".svg") == 0)
+			svg = true;
+		char subtitle[512];
+		if (svg) {
+			if (!fo.title)
+				fo.title = "Differential Flame Graph";
+			snprintf(subtitle, sizeof(subtitle), "%s → %s: widths are %s; %s", files[0], files[1],
+				 files[1], fo.negate ? "blue grew, red shrank" : "red grew, blue shrank");
+			fo.subtitle = subtitle;
+		}
 		fk_outfile out;
-		if (fk_outfile_open(&out, output, &err) < 0 || fk_write_folded(diff, out.fp, &err) < 0 ||
-		    fk_outfile_commit(&out, &err) < 0) {
+		int rc = fk_outfile_open(&out, output, &err);
+		if (rc == 0)
+			rc = svg ? fk_flamegraph_write(diff, &fo, out.fp, &err) : fk_write_folded(diff, out.fp, &err);
+		if (rc == FK_FLAMEGRAPH_EMPTY) {
+			fprintf(stderr, "%s: no stacks in either profile\n", prog);
+			status = 2;
+			rc = 0;
+		}
+		if (rc < 0 || fk_outfile_commit(&out, &err) < 0) {
 			if (out.fp)
 				fk_outfile_abort(&out);
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
