@@ -9,7 +9,9 @@
 #   (a) ~100 MB of folded stacks: the compat corpus's vertx, java and dtrace folded
 #       files concatenated until >= 100 MB (many repeated lines, as when folded files
 #       from many runs are drawn together);
-#   (b) 50 MB of 300,000 distinct stacks, from bench/gen-folded.py (seeded).
+#   (b) 50 MB of 300,000 distinct stacks, from bench/gen-folded.py (seeded), sorted as
+#       stackcollapse scripts and `flamekit collapse` write folded files;
+#   (c) the same lines shuffled (no shared prefix between neighbours).
 # Each tool: best of $REPS (default 3) wall-clock runs; peak RSS from GNU time.
 # flamekit's SVG is checked to draw the same frames (../shared/compat/svgframes.py).
 set -euo pipefail
@@ -35,15 +37,17 @@ if [ ! -s "$a" ]; then
 	: >"$a"
 	while [ "$(stat -c %s "$a")" -lt 100000000 ]; do cat "$in/vertx.folded" "$in/java.folded" "$in/dtrace.folded" >>"$a"; done
 fi
-b=$work/distinct-300k.folded
-[ -s "$b" ] || python3 bench/gen-folded.py 300000 50000000 1 >"$b"
+b=$work/distinct-300k-sorted.folded
+[ -s "$b" ] || python3 bench/gen-folded.py 300000 50000000 1 sorted >"$b"
+c=$work/distinct-300k-shuffled.folded
+[ -s "$c" ] || python3 bench/gen-folded.py 300000 50000000 1 shuffled >"$c"
 
 # best wall seconds and the peak RSS (MB) of that run: "SECONDS RSS_MB"
 measure() {
 	local best="" rss="" i out
 	for i in $(seq "$REPS"); do
-		out=$( { /usr/bin/time -f '%e %M' "$@" >"$work/out.svg" 2>/dev/null; } 2>&1 | tail -n 1)
-		set -- "$@"
+		/usr/bin/time -o "$work/time" -f '%e %M' "$@" >"$work/out.svg" 2>/dev/null || true
+		out=$(tail -n 1 "$work/time")
 		local t=${out% *} m=${out#* }
 		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
 			best=$t
@@ -55,7 +59,7 @@ measure() {
 
 echo "| input | tool | seconds | peak RSS (MB) | speed-up |"
 echo "| --- | --- | --- | --- | --- |"
-for input in "$a" "$b"; do
+for input in "$a" "$b" "$c"; do
 	name=$(basename "$input")
 	size=$(awk -v s="$(stat -c %s "$input")" 'BEGIN { printf "%.0f MB", s / 1e6 }')
 	fk=$(measure "$FLAMEKIT" flamegraph "$input")

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """bench/gen-folded.py: writes synthetic folded stacks for the flamegraph benchmark.
 
-Usage: gen-folded.py DISTINCT_STACKS TARGET_BYTES SEED > out.folded
+Usage: gen-folded.py DISTINCT_STACKS TARGET_BYTES SEED [sorted|shuffled] > out.folded
 
 Stacks are paths through a vocabulary of plausible frame names, 5 to 16 deep, sharing
 prefixes the way real profiles do (a few roots, many leaves); exactly DISTINCT_STACKS
-distinct stacks, lines repeated (shuffled) until the output reaches TARGET_BYTES.
+distinct stacks, lines repeated until the output reaches TARGET_BYTES; sorted as
+stackcollapse writes folded files (default), or shuffled.
 """
 import random
 import sys
@@ -34,6 +35,8 @@ def main():
         stacks.add(";".join(frames))
     stacks = sorted(stacks)
     rng.shuffle(stacks)
+    if len(sys.argv) < 5 or sys.argv[4] == "sorted":
+        stacks.sort()
     out = sys.stdout
     written = 0
     i = 0

@@ -10,6 +10,14 @@ struct fk_folded_parser {
 	bool drop_trailing_empty;
 	uint64_t invalid;
 	uint64_t blank;
+	/* The previous stack: its bytes, where each frame ends, and the node after each
+	 * frame. Folded files are usually sorted, so a line mostly repeats the previous
+	 * line's first frames, and those are taken from here, not looked up again. */
+	char *prev;
+	size_t prev_len, prev_cap;
+	size_t *frame_ends;
+	fk_node_id *frame_nodes;
+	size_t nframes, frames_cap;
 };
 
 fk_folded_parser *fk_folded_parser_new(fk_profile *profile, fk_diag *diag)
@@ -23,6 +31,11 @@ fk_folded_parser *fk_folded_parser_new(fk_profile *profile, fk_diag *diag)
 
 void fk_folded_parser_free(fk_folded_parser *fp)
 {
+	if (!fp)
+		return;
+	free(fp->prev);
+	free(fp->frame_ends);
+	free(fp->frame_nodes);
 	free(fp);
 }
 
@@ -48,10 +61,12 @@ static inline bool is_space(unsigned char c)
 
 bool fk_folded_split_count(const char *line, size_t len, size_t *stack_len, double *count)
 {
+	/* the count is the text after the last white space; only digits and '.' can be in
+	 * it, so scan back over those alone (not over a whole stack with no space) */
 	size_t i = len;
-	while (i > 0 && !is_space((unsigned char)line[i - 1]))
+	while (i > 0 && ((line[i - 1] >= '0' && line[i - 1] <= '9') || line[i - 1] == '.'))
 		i--;
-	if (i == 0 || i == len)
+	if (i == 0 || i == len || !is_space((unsigned char)line[i - 1]))
 		return false;
 	/* \d+(?:\.\d*)? */
 	size_t d = i;
@@ -83,6 +98,61 @@ bool fk_folded_split_count(const char *line, size_t len, size_t *stack_len, doub
 	return true;
 }
 
+/* How many of the previous stack's frames the stack s[0..n) starts with. */
+static size_t shared_frames(const fk_folded_parser *fp, const char *s, size_t n)
+{
+	size_t max = n < fp->prev_len ? n : fp->prev_len, common = 0;
+	while (common < max && s[common] == fp->prev[common])
+		common++;
+	size_t k = 0;
+	while (k < fp->nframes) {
+		size_t end = fp->frame_ends[k];
+		if (end < common || (end == common && (n == common || s[common] == ';')))
+			k++;
+		else
+			break;
+	}
+	return k;
+}
+
+static void remember_frame(fk_folded_parser *fp, size_t index, size_t end, fk_node_id node)
+{
+	if (index >= fp->frames_cap) {
+		size_t cap = fp->frames_cap;
+		fk_grow((void **)&fp->frame_ends, sizeof(size_t), &cap, index + 1);
+		fk_grow((void **)&fp->frame_nodes, sizeof(fk_node_id), &fp->frames_cap, index + 1);
+	}
+	fp->frame_ends[index] = end;
+	fp->frame_nodes[index] = node;
+}
+
+/* The node of the stack "a;b;c" (s[0..n)), created as needed. */
+static fk_node_id walk_stack(fk_folded_parser *fp, const char *s, size_t n)
+{
+	if (n == 0 && fp->drop_trailing_empty)
+		return FK_ROOT;
+	size_t k = shared_frames(fp, s, n);
+	fk_node_id node = k ? fp->frame_nodes[k - 1] : FK_ROOT;
+	size_t pos = k ? fp->frame_ends[k - 1] + 1 : 0;
+	size_t index = k;
+	if (!(k && fp->frame_ends[k - 1] == n)) {
+		for (;;) {
+			const char *semi = memchr(s + pos, ';', n - pos);
+			size_t end = semi ? (size_t)(semi - s) : n;
+			node = fk_profile_child(fp->profile, node, fk_intern(fp->names, s + pos, end - pos));
+			remember_frame(fp, index++, end, node);
+			if (!semi)
+				break;
+			pos = end + 1;
+		}
+	}
+	fp->nframes = index;
+	fk_grow((void **)&fp->prev, 1, &fp->prev_cap, n + 1);
+	memcpy(fp->prev, s, n);
+	fp->prev_len = n;
+	return node;
+}
+
 static void parse_line(fk_folded_parser *fp, const char *line, size_t len, uint32_t file,
 		       uint64_t lineno)
 {
@@ -110,16 +180,7 @@ static void parse_line(fk_folded_parser *fp, const char *line, size_t len, uint3
 	if (fp->drop_trailing_empty)
 		while (stack_len > 0 && line[stack_len - 1] == ';')
 			stack_len--;
-	fk_node_id node = FK_ROOT;
-	const char *s = line, *end = line + stack_len;
-	for (; stack_len > 0 || !fp->drop_trailing_empty;) {
-		const char *semi = memchr(s, ';', (size_t)(end - s));
-		const char *fe = semi ? semi : end;
-		node = fk_profile_child(fp->profile, node, fk_intern(fp->names, s, (size_t)(fe - s)));
-		if (!semi)
-			break;
-		s = semi + 1;
-	}
+	fk_node_id node = walk_stack(fp, line, stack_len);
 	if (pair)
 		fk_profile_add_pair(fp->profile, node, before, count);
 	else
