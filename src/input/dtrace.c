@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "dtrace.h"
 
+#include "../stack/stack_builder.h"
+
 #define HEADER_LINES 3
 
 struct fk_dtrace_parser {
@@ -12,9 +14,7 @@ struct fk_dtrace_parser {
 	uint32_t file;
 	uint64_t lines_in_file;
 	bool started;
-	/* the stack so far, root first, filled from the end */
-	fk_name_id *ids;
-	size_t start, cap;
+	fk_stack_builder stack; /* the stack so far, root first */
 	char *buf;
 	size_t buf_cap;
 };
@@ -25,8 +25,7 @@ fk_dtrace_parser *fk_dtrace_parser_new(fk_profile *profile, fk_diag *diag)
 	dp->profile = profile;
 	dp->names = fk_profile_names(profile);
 	dp->diag = diag;
-	dp->cap = dp->start = 256;
-	dp->ids = fk_xmalloc(dp->cap * sizeof(fk_name_id));
+	fk_stack_builder_init(&dp->stack);
 	return dp;
 }
 
@@ -34,7 +33,7 @@ void fk_dtrace_parser_free(fk_dtrace_parser *dp)
 {
 	if (!dp)
 		return;
-	free(dp->ids);
+	fk_stack_builder_free(&dp->stack);
 	free(dp->buf);
 	free(dp);
 }
@@ -44,22 +43,6 @@ static inline bool is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static void prepend(fk_dtrace_parser *dp, const fk_name_id *ids, size_t n)
-{
-	if (n > dp->start) {
-		size_t used = dp->cap - dp->start, ncap = dp->cap * 2;
-		while (ncap - used < n)
-			ncap *= 2;
-		fk_name_id *nids = fk_xmalloc(ncap * sizeof(fk_name_id));
-		memcpy(nids + (ncap - used), dp->ids + dp->start, used * sizeof(fk_name_id));
-		free(dp->ids);
-		dp->ids = nids;
-		dp->start = ncap - used;
-		dp->cap = ncap;
-	}
-	dp->start -= n;
-	memcpy(dp->ids + dp->start, ids, n * sizeof(fk_name_id));
-}
 
 /* /^\s*(\d+)+$/ */
 static bool count_line(const char *s, size_t len, double *count)
@@ -149,16 +132,15 @@ static void frame_line(fk_dtrace_parser *dp, const char *s, size_t len)
 			break;
 		piece = arrow + 2;
 	}
-	prepend(dp, g, gn);
+	fk_stack_builder_prepend(&dp->stack, g, gn);
 	if (g != group)
 		free(g);
 }
 
 void fk_dtrace_parse_chunk(fk_dtrace_parser *dp, const fk_chunk *c)
 {
-	if (!dp->started || c->file != dp->file || c->seq == 0) {
-		if (!dp->started || c->file != dp->file)
-			dp->lines_in_file = 0;
+	if (!dp->started || c->file != dp->file) { /* a new file: its header comes first */
+		dp->lines_in_file = 0;
 		dp->started = true;
 		dp->file = c->file;
 	}
@@ -173,14 +155,15 @@ void fk_dtrace_parse_chunk(fk_dtrace_parser *dp, const fk_chunk *c)
 			continue;
 		double count;
 		if (count_line(line, len, &count)) {
-			if (dp->start == dp->cap) {
+			if (fk_stack_builder_depth(&dp->stack) == 0) {
 				/* no frames: the Perl script's key is "", as for one empty frame */
 				fk_name_id empty = fk_intern(dp->names, "", 0);
 				fk_profile_add_stack(dp->profile, &empty, 1, count);
 				continue;
 			}
-			fk_profile_add_stack(dp->profile, dp->ids + dp->start, dp->cap - dp->start, count);
-			dp->start = dp->cap;
+			fk_profile_add_stack(dp->profile, fk_stack_builder_names(&dp->stack),
+					     fk_stack_builder_depth(&dp->stack), count);
+			fk_stack_builder_clear(&dp->stack);
 			continue;
 		}
 		size_t i = 0;
@@ -191,7 +174,7 @@ void fk_dtrace_parse_chunk(fk_dtrace_parser *dp, const fk_chunk *c)
 		frame_line(dp, line, len);
 	}
 	if (c->file_end) {
-		dp->start = dp->cap; /* frames with no count after them are dropped */
+		fk_stack_builder_clear(&dp->stack); /* frames with no count after them are dropped */
 		dp->started = false;
 	}
 }

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "perf_script.h"
 
+#include "../stack/stack_builder.h"
 #include "../util/hash.h"
 
 /* Perl's \s, \w, \d on bytes (no locale, no Unicode rules). */
@@ -60,9 +61,7 @@ struct fk_perf_parser {
 	char *pname;
 	size_t pname_len, pname_cap;
 	double period;
-	/* stack ids, filled from the end: ids[start..cap) is the stack, root first */
-	fk_name_id *ids;
-	size_t start, cap;
+	fk_stack_builder stack; /* @stack, root first */
 
 	/* scratch for building a frame name */
 	char *name;
@@ -109,8 +108,7 @@ fk_perf_parser *fk_perf_parser_new(const fk_perf_options *options, fk_profile *p
 		pp->event_len = strlen(pp->event);
 		pp->event_set = true;
 	}
-	pp->cap = pp->start = 256;
-	pp->ids = fk_xmalloc(pp->cap * sizeof(fk_name_id));
+	fk_stack_builder_init(&pp->stack);
 	pp->name_cap = 256;
 	pp->name = fk_xmalloc(pp->name_cap);
 	/* --srcline reads extra lines per frame, --inline depends on the address */
@@ -126,7 +124,7 @@ void fk_perf_parser_free(fk_perf_parser *pp)
 		return;
 	free(pp->event);
 	free(pp->pname);
-	free(pp->ids);
+	fk_stack_builder_free(&pp->stack);
 	free(pp->name);
 	free(pp->group);
 	free(pp->cache);
@@ -361,7 +359,7 @@ static void stack_prepend_group(fk_perf_parser *pp)
 static void sample_reset(fk_perf_parser *pp)
 {
 	pp->have_pname = false;
-	pp->start = pp->cap;
+	fk_stack_builder_clear(&pp->stack);
 }
 
 /* The blank line that ends a sample. */
@@ -372,7 +370,8 @@ static void sample_end(fk_perf_parser *pp)
 	pp->group_len = 0;
 	group_push_name(pp, pp->pname, pp->pname_len);
 	stack_prepend_group(pp);
-	fk_profile_add_stack(pp->profile, pp->ids + pp->start, pp->cap - pp->start, pp->period);
+	fk_profile_add_stack(pp->profile, fk_stack_builder_names(&pp->stack),
+			     fk_stack_builder_depth(&pp->stack), pp->period);
 	pp->samples++;
 	sample_reset(pp);
 }
@@ -677,22 +676,7 @@ static void cache_insert(fk_perf_parser *pp, const char *key, size_t len, uint64
 /* unshift @stack, ids */
 static void stack_prepend(fk_perf_parser *pp, const fk_name_id *ids, size_t n)
 {
-	if (n == 0)
-		return; /* ids may be NULL */
-	if (n > pp->start) {
-		size_t used = pp->cap - pp->start;
-		size_t ncap = pp->cap * 2;
-		while (ncap - used < n)
-			ncap *= 2;
-		fk_name_id *nids = fk_xmalloc(ncap * sizeof(fk_name_id));
-		memcpy(nids + (ncap - used), pp->ids + pp->start, used * sizeof(fk_name_id));
-		free(pp->ids);
-		pp->ids = nids;
-		pp->start = ncap - used;
-		pp->cap = ncap;
-	}
-	pp->start -= n;
-	memcpy(pp->ids + pp->start, ids, n * sizeof(fk_name_id));
+	fk_stack_builder_prepend(&pp->stack, ids, n);
 }
 
 static void unrecognized(fk_perf_parser *pp, const char *line, size_t len, uint32_t file,
