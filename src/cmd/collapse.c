@@ -2,11 +2,9 @@
  * stacks (stackcollapse-perf.pl and stackcollapse.pl). Options and orchestration only. */
 #include <unistd.h>
 
-#include "../input/load.h"
 #include "../output/folded.h"
-#include "../util/options.h"
-#include "../util/outfile.h"
 #include "cmd.h"
+#include "cmd_io.h"
 
 enum {
 	OPT_HELP = 1,
@@ -28,10 +26,10 @@ enum {
 };
 
 static const fk_option collapse_options[] = {
-	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE (whole or not at all) instead of stdout"},
-	{"format", 0, true, OPT_FORMAT, "FMT", "input format: auto (default), perf, dtrace, folded"},
+	CMD_OPTION_OUTPUT(OPT_OUTPUT),
+	CMD_OPTION_FORMAT(OPT_FORMAT),
 	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
-	{"quiet", 'q', false, OPT_QUIET, NULL, "no warnings about the input"},
+	CMD_OPTION_QUIET(OPT_QUIET),
 	{"pid", 0, false, OPT_PID, NULL, "perf: include the PID with process names"},
 	{"tid", 0, false, OPT_TID, NULL, "perf: include the PID and TID with process names"},
 	{"kernel", 0, false, OPT_KERNEL, NULL, "perf: annotate kernel functions with _[k]"},
@@ -56,6 +54,11 @@ static void usage(FILE *out)
 	fk_options_print(out, collapse_options, FK_ARRAY_LEN(collapse_options));
 	fprintf(out, "\nexample:\n  perf script | flamekit collapse > out.folded\n"
 		     "  flamekit collapse --pid -j 2 -o out.folded perf.txt.gz\n");
+}
+
+static int write_folded(FILE *out, void *profile, fk_error *err)
+{
+	return fk_write_folded(profile, out, err);
 }
 
 int cmd_collapse(int argc, char **argv)
@@ -89,10 +92,7 @@ int cmd_collapse(int argc, char **argv)
 			output = op.arg;
 			break;
 		case OPT_FORMAT:
-			lo.format = fk_format_from_name(op.arg);
-			if (lo.format == FK_FORMAT_UNKNOWN) {
-				fprintf(stderr, "%s: unknown format '%s' (auto, perf, dtrace, folded)\n", prog,
-					op.arg);
+			if (cmd_parse_format(prog, op.arg, &lo.format) < 0) {
 				free(paths);
 				return 2;
 			}
@@ -156,33 +156,17 @@ int cmd_collapse(int argc, char **argv)
 	}
 
 	fk_profile *profile = fk_profile_new();
-	fk_diag diag;
-	fk_diag_init(&diag);
 	fk_load_stats stats;
 	int status = 0;
-	if (fk_load_files(paths, npaths, &lo, profile, &diag, &stats, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	if (cmd_load(prog, paths, npaths, &lo, quiet, profile, &stats) < 0)
 		status = 1;
-	}
-	if (!quiet) {
-		fk_diag_print(&diag, stderr, prog, paths);
-		if (stats.filtered && stats.event_defaulted)
-			fprintf(stderr,
-				"%s: filtering for events of type: %s (%llu samples of other events "
-				"skipped; choose with --event-filter)\n",
-				prog, stats.event, (unsigned long long)stats.filtered);
-	}
-	if (status == 0) {
-		fk_outfile out;
-		if (fk_outfile_open(&out, output, &err) < 0 || fk_write_folded(profile, out.fp, &err) < 0 ||
-		    fk_outfile_commit(&out, &err) < 0) {
-			if (out.fp)
-				fk_outfile_abort(&out);
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
-			status = 1;
-		}
-	}
-	fk_diag_free(&diag);
+	else if (!quiet && stats.filtered && stats.event_defaulted)
+		fprintf(stderr,
+			"%s: filtering for events of type: %s (%llu samples of other events "
+			"skipped; choose with --event-filter)\n",
+			prog, stats.event, (unsigned long long)stats.filtered);
+	if (status == 0 && cmd_write_output(prog, output, write_folded, profile) < 0)
+		status = 1;
 	fk_profile_free(profile);
 	free(paths);
 	return status;

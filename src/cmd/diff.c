@@ -1,12 +1,10 @@
 /* diff.c: `flamekit diff`, comparing two profiles as difffolded.pl does: every stack of
  * either with its count before and after. Options and orchestration only. */
-#include "../input/load.h"
 #include "../output/flamegraph.h"
 #include "../output/folded.h"
 #include "../stack/compare.h"
-#include "../util/options.h"
-#include "../util/outfile.h"
 #include "cmd.h"
+#include "cmd_io.h"
 
 enum {
 	OPT_HELP = 1,
@@ -24,13 +22,13 @@ enum {
 static const fk_option diff_options[] = {
 	{"normalize", 'n', false, OPT_NORMALIZE, NULL, "scale BEFORE's counts to AFTER's total"},
 	{"strip-hex", 's', false, OPT_STRIP_HEX, NULL, "replace hex addresses (0x...) in frame names"},
-	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE instead of stdout; FILE.svg draws the graph"},
+	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE (whole or not at all); FILE.svg draws the graph"},
 	{"svg", 0, false, OPT_SVG, NULL, "draw the differential flame graph (SVG) whatever the name"},
 	{"negate", 0, false, OPT_NEGATE, NULL, "SVG: swap the hues (blue grew, red shrank)"},
 	{"title", 0, true, OPT_TITLE, "TEXT", "SVG: the title (default: Differential Flame Graph)"},
 	{"width", 0, true, OPT_WIDTH, "PIXELS", "SVG: image width (default 1200)"},
-	{"format", 0, true, OPT_FORMAT, "FMT", "input format: auto (default), perf, dtrace, folded"},
-	{"quiet", 'q', false, OPT_QUIET, NULL, "no warnings about the input"},
+	CMD_OPTION_FORMAT(OPT_FORMAT),
+	CMD_OPTION_QUIET(OPT_QUIET),
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
 };
 
@@ -45,21 +43,18 @@ static void usage(FILE *out)
 		     "  flamekit diff -n before.folded after.folded -o diff.svg   # red grew, blue shrank\n");
 }
 
-static int load_one(const char *prog, const char *path, const fk_load_options *lo, bool quiet,
-		    fk_profile *profile)
+/* What diff writes: the comparison as folded lines, or drawn. */
+struct diff_output {
+	const fk_profile *diff;
+	const fk_flamegraph_options *graph; /* NULL: folded lines */
+};
+
+static int write_diff(FILE *out, void *ctx, fk_error *err)
 {
-	fk_diag diag;
-	fk_diag_init(&diag);
-	fk_load_stats stats;
-	fk_error err;
-	const char *paths[1] = {path};
-	int rc = fk_load_files(paths, 1, lo, profile, &diag, &stats, &err);
-	if (!quiet)
-		fk_diag_print(&diag, stderr, prog, paths);
-	fk_diag_free(&diag);
-	if (rc < 0)
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-	return rc;
+	const struct diff_output *d = ctx;
+	if (d->graph)
+		return fk_flamegraph_write(d->diff, d->graph, out, err);
+	return fk_write_folded(d->diff, out, err);
 }
 
 int cmd_diff(int argc, char **argv)
@@ -102,11 +97,8 @@ int cmd_diff(int argc, char **argv)
 			output = op.arg;
 			break;
 		case OPT_FORMAT:
-			lo.format = fk_format_from_name(op.arg);
-			if (lo.format == FK_FORMAT_UNKNOWN) {
-				fprintf(stderr, "%s: unknown format '%s'\n", prog, op.arg);
+			if (cmd_parse_format(prog, op.arg, &lo.format) < 0)
 				return 2;
-			}
 			break;
 		case OPT_QUIET:
 			quiet = true;
@@ -138,8 +130,9 @@ int cmd_diff(int argc, char **argv)
 	}
 	fk_profile *before = fk_profile_new(), *after = fk_profile_new(), *diff = NULL;
 	int status = 0;
-	if (load_one(prog, files[0], &lo, quiet, before) < 0 ||
-	    load_one(prog, files[1], &lo, quiet, after) < 0) {
+	fk_load_stats stats;
+	if (cmd_load(prog, &files[0], 1, &lo, quiet, before, &stats) < 0 ||
+	    cmd_load(prog, &files[1], 1, &lo, quiet, after, &stats) < 0) {
 		status = 1;
 	} else {
 		diff = fk_profile_compare(before, after, &co);
@@ -154,20 +147,13 @@ int cmd_diff(int argc, char **argv)
 				 files[1], fo.negate ? "blue grew, red shrank" : "red grew, blue shrank");
 			fo.subtitle = subtitle;
 		}
-		fk_outfile out;
-		int rc = fk_outfile_open(&out, output, &err);
-		if (rc == 0)
-			rc = svg ? fk_flamegraph_write(diff, &fo, out.fp, &err) : fk_write_folded(diff, out.fp, &err);
-		if (rc == FK_FLAMEGRAPH_EMPTY) {
+		struct diff_output d = {diff, svg ? &fo : NULL};
+		int rc = cmd_write_output(prog, output, write_diff, &d);
+		if (rc < 0) {
+			status = 1;
+		} else if (rc == FK_FLAMEGRAPH_EMPTY) {
 			fprintf(stderr, "%s: no stacks in either profile\n", prog);
 			status = 2;
-			rc = 0;
-		}
-		if (rc < 0 || fk_outfile_commit(&out, &err) < 0) {
-			if (out.fp)
-				fk_outfile_abort(&out);
-			fprintf(stderr, "%s: %s\n", prog, err.msg);
-			status = 1;
 		}
 	}
 	fk_profile_free(diff);

@@ -4,11 +4,9 @@
 #include <math.h>
 #include <unistd.h>
 
-#include "../input/load.h"
 #include "../output/flamegraph.h"
-#include "../util/options.h"
-#include "../util/outfile.h"
 #include "cmd.h"
+#include "cmd_io.h"
 
 enum {
 	OPT_HELP = 1,
@@ -47,7 +45,7 @@ enum {
 };
 
 static const fk_option flamegraph_options[] = {
-	{"output", 'o', true, OPT_OUTPUT, "FILE", "write to FILE (whole or not at all) instead of stdout"},
+	CMD_OPTION_OUTPUT(OPT_OUTPUT),
 	{"title", 0, true, OPT_TITLE, "TEXT", "title (default \"Flame Graph\")"},
 	{"subtitle", 0, true, OPT_SUBTITLE, "TEXT", "second title line"},
 	{"width", 0, true, OPT_WIDTH, "NUM", "image width in pixels (default 1200)"},
@@ -79,7 +77,7 @@ static const fk_option flamegraph_options[] = {
 	{"ignore", 0, true, OPT_IGNORE, "REGEX", "drop stacks with a frame matching REGEX (POSIX extended)"},
 	{"format", 0, true, OPT_FORMAT, "FMT", "input format: folded (default), auto, perf, dtrace"},
 	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
-	{"quiet", 'q', false, OPT_QUIET, NULL, "no warnings about the input"},
+	CMD_OPTION_QUIET(OPT_QUIET),
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
 };
 
@@ -324,6 +322,19 @@ static void report(const struct cli *c, const fk_load_stats *ls, const fk_flameg
 	}
 }
 
+/* What flamegraph writes, and what it drew. */
+struct graph_output {
+	const fk_profile *profile;
+	const fk_flamegraph_options *options;
+	fk_flamegraph_stats stats;
+};
+
+static int write_graph(FILE *out, void *ctx, fk_error *err)
+{
+	struct graph_output *g = ctx;
+	return fk_flamegraph_write_stats(g->profile, g->options, out, &g->stats, err);
+}
+
 int cmd_flamegraph(int argc, char **argv)
 {
 	struct cli c = {.prog = "flamekit flamegraph"};
@@ -343,36 +354,19 @@ int cmd_flamegraph(int argc, char **argv)
 	c.load.keep_order = c.fg.flamechart;
 
 	fk_profile *profile = fk_profile_new();
-	fk_diag diag;
-	fk_diag_init(&diag);
 	fk_load_stats ls;
-	fk_error err = {{0}};
-	if (fk_load_files(c.paths, c.npaths, &c.load, profile, &diag, &ls, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", c.prog, err.msg);
+	if (cmd_load(c.prog, c.paths, c.npaths, &c.load, c.quiet, profile, &ls) < 0)
 		status = 1;
-	}
-	if (!c.quiet)
-		fk_diag_print(&diag, stderr, c.prog, c.paths);
 	if (status == 0) {
-		fk_outfile out;
-		fk_flamegraph_stats fs;
-		int rc = FK_FLAMEGRAPH_ERROR;
-		if (fk_outfile_open(&out, c.output, &err) == 0) {
-			rc = fk_flamegraph_write_stats(profile, &c.fg, out.fp, &fs, &err);
-			if (rc != FK_FLAMEGRAPH_ERROR && fk_outfile_commit(&out, &err) < 0)
-				rc = FK_FLAMEGRAPH_ERROR;
-			else if (rc == FK_FLAMEGRAPH_ERROR)
-				fk_outfile_abort(&out);
-		}
-		if (rc == FK_FLAMEGRAPH_ERROR) {
-			fprintf(stderr, "%s: %s\n", c.prog, err.msg);
+		struct graph_output g = {.profile = profile, .options = &c.fg};
+		int rc = cmd_write_output(c.prog, c.output, write_graph, &g);
+		if (rc < 0) {
 			status = 1;
 		} else {
-			report(&c, &ls, &fs, rc);
+			report(&c, &ls, &g.stats, rc);
 			status = rc == FK_FLAMEGRAPH_EMPTY ? 2 : 0;
 		}
 	}
-	fk_diag_free(&diag);
 	fk_profile_free(profile);
 out:
 	free(c.paths);

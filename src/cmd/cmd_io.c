@@ -1,0 +1,46 @@
+/* cmd_io.c: input and output shared by the subcommands. */
+#include "cmd_io.h"
+
+#include "../util/outfile.h"
+
+int cmd_parse_format(const char *prog, const char *arg, fk_format *format)
+{
+	*format = fk_format_from_name(arg);
+	if (*format != FK_FORMAT_UNKNOWN)
+		return 0;
+	fprintf(stderr, "%s: unknown format '%s' (auto, perf, dtrace, folded)\n", prog, arg);
+	return -1;
+}
+
+int cmd_load(const char *prog, const char *const *paths, size_t npaths,
+	     const fk_load_options *options, bool quiet, fk_profile *profile,
+	     fk_load_stats *stats)
+{
+	fk_diag diag;
+	fk_diag_init(&diag);
+	fk_error err = {{0}};
+	int rc = fk_load_files(paths, npaths, options, profile, &diag, stats, &err);
+	if (!quiet)
+		fk_diag_print(&diag, stderr, prog, paths);
+	fk_diag_free(&diag);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	return rc;
+}
+
+int cmd_write_output(const char *prog, const char *path, cmd_write_fn write, void *ctx)
+{
+	fk_error err = {{0}};
+	fk_outfile out;
+	int rc = fk_outfile_open(&out, path, &err);
+	if (rc == 0) {
+		rc = write(out.fp, ctx, &err);
+		if (rc < 0)
+			fk_outfile_abort(&out);
+		else if (fk_outfile_commit(&out, &err) < 0)
+			rc = -1;
+	}
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	return rc;
+}
