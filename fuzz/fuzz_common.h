@@ -12,6 +12,7 @@
 #include "../src/input/chunk.h"
 #include "../src/output/folded.h"
 #include "../src/stack/profile.h"
+#include "../src/util/hash.h"
 
 /* How an input is cut into chunks. */
 typedef enum {
@@ -38,15 +39,6 @@ static inline FILE *fz_devnull(void)
 	return f;
 }
 
-static inline uint64_t fz_mix(uint64_t x)
-{
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ULL;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dULL;
-	x ^= x >> 33;
-	return x;
-}
 
 static inline void fz_push_chunk(fz_chunks *cs, const uint8_t *data, size_t from, size_t to,
 				 uint32_t file, uint64_t first_line, bool end)
@@ -78,9 +70,9 @@ static inline void fz_push_chunk(fz_chunks *cs, const uint8_t *data, size_t from
 static inline void fz_split_input(fz_chunks *cs, const uint8_t *data, size_t size, fz_split how,
 				  uint32_t file)
 {
-	uint64_t seed = fz_mix(size * 0x9e3779b97f4a7c15ULL + how);
+	uint64_t seed = fk_hash_mix(size * 0x9e3779b97f4a7c15ULL + how);
 	for (size_t i = 0; i < size && i < 64; i++)
-		seed = fz_mix(seed ^ data[i]);
+		seed = fk_hash_mix(seed ^ data[i]);
 	size_t from = 0;
 	uint64_t line = 1, first_line = 1;
 	if (how != FZ_WHOLE) {
@@ -97,7 +89,7 @@ static inline void fz_split_input(fz_chunks *cs, const uint8_t *data, size_t siz
 				cut = i == 0 || data[i - 1] == '\n';
 				break;
 			default:
-				cut = fz_mix(seed ^ i) % 4 == 0;
+				cut = fk_hash_mix(seed ^ i) % 4 == 0;
 				break;
 			}
 			if (!cut)

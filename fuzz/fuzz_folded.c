@@ -21,7 +21,7 @@ static void fold(const uint8_t *data, size_t size, fz_split how, int workers, fz
 	fz_chunks cs = {0};
 	fz_split_input(&cs, data, size, how, 0);
 	for (size_t i = 0; i < cs.n; i++)
-		fk_folded_parse_chunk(fp[fz_mix(i) % (uint64_t)workers], &cs.v[i]);
+		fk_folded_parse_chunk(fp[fk_hash_mix(i) % (uint64_t)workers], &cs.v[i]);
 	fz_chunks_free(&cs);
 	for (int w = 1; w < workers; w++)
 		fk_profile_merge(prof[0], prof[w]);

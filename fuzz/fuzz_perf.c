@@ -65,7 +65,7 @@ static void parse_workers(const fk_perf_options *o, const fz_chunks *cs, fk_prof
 				event_len = len;
 			}
 		}
-		int w = (int)(fz_mix(i * 31 + c->len) % NW);
+		int w = (int)(fk_hash_mix(i * 31 + c->len) % NW);
 		if (event)
 			fk_perf_parser_set_default_event(pp[w], event, event_len);
 		fk_perf_parse_chunk(pp[w], c);
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t h = size;
 	for (size_t i = 0; i < size; i++)
 		h = h * 131 + data[i];
-	size_t chosen = (size_t)(fz_mix(h) % FK_ARRAY_LEN(option_sets));
+	size_t chosen = (size_t)(fk_hash_mix(h) % FK_ARRAY_LEN(option_sets));
 	for (size_t k = 0; k < FK_ARRAY_LEN(option_sets); k++) {
 		const fk_perf_options *o = &option_sets[k];
 		fz_chunks cs = {0};
