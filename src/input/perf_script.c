@@ -847,6 +847,32 @@ static void stack_line(fk_perf_parser *pp, const char *line, size_t len, line_cu
 	stack_prepend_group(pp);
 }
 
+void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *comm, int pid, int tid,
+			       double period, const fk_perf_stack_line *frames, size_t n)
+{
+	/* the event line perf script would print: "comm PID/TID ..." */
+	char line[128];
+	size_t comm_len = strlen(comm);
+	if (comm_len > 64)
+		comm_len = 64;
+	int m = snprintf(line, sizeof(line), "%.*s %d/%d", (int)comm_len, comm, pid, tid);
+	fk_perf_event_line ev = {comm_len, NULL, 0, NULL, 0};
+	const char *slash = memchr(line + comm_len + 1, '/', (size_t)m - comm_len - 1);
+	ev.pid = line + comm_len + 1;
+	ev.pid_len = (size_t)(slash - ev.pid);
+	ev.tid = slash + 1;
+	ev.tid_len = (size_t)(line + m - ev.tid);
+	sample_reset(pp);
+	event_line(pp, line, (size_t)m, &ev, 0, 0);
+	pp->period = period;
+	line_cursor none = {NULL, NULL, 0, false, false};
+	for (size_t i = 0; i < n; i++) {
+		stack_line_frames(pp, &frames[i], &none);
+		stack_prepend_group(pp);
+	}
+	sample_end(pp);
+}
+
 static void unrecognized(fk_perf_parser *pp, const char *line, size_t len, uint32_t file,
 			 uint64_t lineno)
 {

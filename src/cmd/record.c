@@ -1,0 +1,710 @@
+/* record.c: `flamekit record`, the sampling profiler: runs or attaches to the target,
+ * samples it with perf_event_open, and writes a flame graph and/or folded stacks when it
+ * ends. Options and orchestration only: src/sample/ does the sampling and folding,
+ * src/output/ the writing. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../output/flamegraph.h"
+#include "../output/folded.h"
+#include "../sample/perf_event.h"
+#include "../sample/recorder.h"
+#include "../sample/unwind.h"
+#include "../sample/workload.h"
+#include "cmd.h"
+#include "cmd_io.h"
+#include "graph_options.h"
+
+enum {
+	OPT_HELP = 1,
+	OPT_OUTPUT,
+	OPT_PIDS,
+	OPT_SYSTEM,
+	OPT_CPUS,
+	OPT_CGROUP,
+	OPT_FREQ,
+	OPT_PERIOD,
+	OPT_DURATION,
+	OPT_PRESET,
+	OPT_EVENT,
+	OPT_G,
+	OPT_CALLGRAPH,
+	OPT_MMAP_PAGES,
+	OPT_QUIET,
+	OPT_PID,
+	OPT_TID,
+	OPT_KERNEL,
+	OPT_JIT,
+	OPT_ALL,
+	OPT_ADDRS,
+	OPT_INLINE,
+	OPT_CONTEXT,
+	OPT_COUNT_PERIOD,
+	OPT_USER_ONLY,
+};
+
+static const fk_option record_options[] = {
+	{"output", 'o', true, OPT_OUTPUT, "FILE", "write FILE, format by extension: .svg (flame graph), .folded or .txt (folded stacks); repeatable (default flamekit.svg)"},
+	{NULL, 'p', true, OPT_PIDS, "PID[,PID...]", "sample running processes (all threads, and threads they start)"},
+	{"all-cpus", 'a', false, OPT_SYSTEM, NULL, "sample the whole system"},
+	{"cpu", 'C', true, OPT_CPUS, "CPUS", "only these CPUs, e.g. 0,2-3"},
+	{"cgroup", 0, true, OPT_CGROUP, "PATH", "sample the tasks of a cgroup v2 directory (a container, a service)"},
+	{"freq", 'F', true, OPT_FREQ, "HZ", "samples per second (default 99)"},
+	{"count", 'c', true, OPT_PERIOD, "N", "one sample every N events (events that are not clocks; default 1)"},
+	{"duration", 'd', true, OPT_DURATION, "SECONDS", "stop after SECONDS (default: when the command exits, or on Ctrl-C)"},
+	{"preset", 0, true, OPT_PRESET, "NAME", "quick (5 s @ 99 Hz), default (10 s @ 99 Hz), detailed (20 s @ 997 Hz)"},
+	{"event", 'e', true, OPT_EVENT, "EVENT", "cpu-clock (default), task-clock, page-faults, context-switches, ..., SUBSYS:TRACEPOINT"},
+	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
+	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
+	{"mmap-pages", 'm', true, OPT_MMAP_PAGES, "N", "ring buffer pages per CPU, a power of two (default 128; 512 with dwarf)"},
+	{"user-only", 0, false, OPT_USER_ONLY, NULL, "no kernel frames"},
+	{"period", 0, false, OPT_COUNT_PERIOD, NULL, "count each sample's period (as perf script | stackcollapse-perf.pl does), not 1"},
+	{"pid", 0, false, OPT_PID, NULL, "name the root frame comm-PID (as collapse --pid)"},
+	{"tid", 0, false, OPT_TID, NULL, "name the root frame comm-PID/TID"},
+	{"kernel", 0, false, OPT_KERNEL, NULL, "annotate kernel functions with _[k]"},
+	{"jit", 0, false, OPT_JIT, NULL, "annotate JIT functions with _[j]"},
+	{"all", 0, false, OPT_ALL, NULL, "all annotations (--kernel --jit)"},
+	{"addrs", 0, false, OPT_ADDRS, NULL, "include raw addresses where symbols are unknown"},
+	{"inline", 0, false, OPT_INLINE, NULL, "expand inlined functions (DWARF, via libdw)"},
+	{"context", 0, false, OPT_CONTEXT, NULL, "with --inline, add source file:line"},
+	CMD_GRAPH_OPTIONS,
+	{"quiet", 'q', false, OPT_QUIET, NULL, "no progress line and no summary"},
+	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: flamekit record [options] [--] CMD [ARGS...]\n"
+		     "       flamekit record [options] -p PID[,PID...] | -a | --cgroup PATH\n\n"
+		     "Samples a command (and every thread and child it starts), running processes, a\n"
+		     "cgroup or the whole system with perf_event_open, and writes a flame graph (and/or\n"
+		     "folded stacks) when it stops: when the command exits, after -d SECONDS, or on\n"
+		     "Ctrl-C / SIGTERM. Frames are named as `perf script | flamekit collapse` names them.\n"
+		     "The exit status is the command's.\n\n");
+	fk_options_print(out, record_options, FK_ARRAY_LEN(record_options));
+	fprintf(out, "\nexamples:\n"
+		     "  flamekit record -- ./myprogram --its-args      # writes flamekit.svg\n"
+		     "  flamekit record -F 997 -p 1234 -d 30 -o cpu.svg -o cpu.folded\n"
+		     "  flamekit record --call-graph dwarf -- ./built-without-frame-pointers\n"
+		     "  flamekit record -a --preset quick -o system.svg\n");
+}
+
+/* Set by the signal handlers; read by the sampling loop. */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t child_changed;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;
+	child_changed = 1;
+}
+
+enum { MAX_OUTPUTS = 16, MAX_CPUS = 4096 };
+
+struct cli {
+	const char *prog;
+	const char *outputs[MAX_OUTPUTS];
+	size_t noutputs;
+	const char *pids_text, *cpus_text, *cgroup, *event, *preset;
+	bool system, quiet, user_only, count_period, freq_given, duration_given;
+	unsigned long freq, period, mmap_pages;
+	double duration;
+	fk_callgraph callgraph;
+	uint32_t stack_bytes;
+	fk_perf_options naming;
+	cmd_graph_options graph;
+	char **command;
+	size_t ncommand;
+};
+
+static int bad_value(const struct cli *c, const char *opt, const char *value, const char *want)
+{
+	fprintf(stderr, "%s: %s wants %s, not '%s'\n", c->prog, opt, want, value);
+	return 2;
+}
+
+static int parse_callgraph(struct cli *c, const char *a)
+{
+	if (strcmp(a, "fp") == 0) {
+		c->callgraph = FK_CALLGRAPH_FP;
+	} else if (strcmp(a, "lbr") == 0) {
+		c->callgraph = FK_CALLGRAPH_LBR;
+	} else if (strcmp(a, "none") == 0 || strcmp(a, "no") == 0) {
+		c->callgraph = FK_CALLGRAPH_NONE;
+	} else if (strncmp(a, "dwarf", 5) == 0 && (a[5] == '\0' || a[5] == ',')) {
+		c->callgraph = FK_CALLGRAPH_DWARF;
+		if (a[5] == ',') {
+			unsigned long n;
+			/* the kernel takes up to 65528 bytes, a multiple of 8 */
+			if (fk_parse_uint(a + 6, 8, 65528, &n) < 0)
+				return bad_value(c, "--call-graph dwarf,SIZE", a + 6,
+						 "a stack size in bytes from 8 to 65528");
+			c->stack_bytes = (uint32_t)(n & ~7ul);
+		}
+	} else {
+		return bad_value(c, "--call-graph", a, "fp, dwarf[,SIZE], lbr or none");
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	fk_error err = {{0}};
+	fk_option_parser op;
+	fk_options_init(&op, record_options, FK_ARRAY_LEN(record_options), argc, argv);
+	int id;
+	while ((id = fk_options_next(&op, &err)) != FK_OPT_END) {
+		const char *a = op.arg;
+		char *end;
+		switch (id) {
+		case FK_OPT_ERROR:
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			usage(stderr);
+			return 2;
+		case FK_OPT_OPERAND:
+			/* the command: this operand and everything after it */
+			c->command = argv + op.index - 1;
+			c->ncommand = (size_t)(argc - (op.index - 1));
+			goto done;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_OUTPUT:
+			if (c->noutputs == MAX_OUTPUTS)
+				return bad_value(c, "-o", a, "at most 16 outputs");
+			c->outputs[c->noutputs++] = a;
+			break;
+		case OPT_PIDS:
+			c->pids_text = a;
+			break;
+		case OPT_SYSTEM:
+			c->system = true;
+			break;
+		case OPT_CPUS:
+			c->cpus_text = a;
+			break;
+		case OPT_CGROUP:
+			c->cgroup = a;
+			break;
+		case OPT_FREQ:
+			if (fk_parse_uint(a, 1, 100000, &c->freq) < 0)
+				return bad_value(c, "-F", a, "a rate in Hz from 1 to 100000");
+			c->freq_given = true;
+			break;
+		case OPT_PERIOD:
+			if (fk_parse_uint(a, 1, (unsigned long)-1 / 2, &c->period) < 0)
+				return bad_value(c, "-c", a, "a number of events");
+			break;
+		case OPT_DURATION:
+			errno = 0;
+			c->duration = strtod(a, &end);
+			if (errno || end == a || *end || !(c->duration > 0) || c->duration > 1e7)
+				return bad_value(c, "-d", a, "a number of seconds");
+			c->duration_given = true;
+			break;
+		case OPT_PRESET:
+			c->preset = a;
+			break;
+		case OPT_EVENT:
+			c->event = a;
+			break;
+		case OPT_G:
+			c->callgraph = FK_CALLGRAPH_FP;
+			break;
+		case OPT_CALLGRAPH:
+			if (parse_callgraph(c, a))
+				return 2;
+			break;
+		case OPT_MMAP_PAGES:
+			if (fk_parse_uint(a, 1, 1ul << 20, &c->mmap_pages) < 0 ||
+			    (c->mmap_pages & (c->mmap_pages - 1)))
+				return bad_value(c, "-m", a, "a power of two");
+			break;
+		case OPT_QUIET:
+			c->quiet = true;
+			break;
+		case OPT_USER_ONLY:
+			c->user_only = true;
+			break;
+		case OPT_COUNT_PERIOD:
+			c->count_period = true;
+			break;
+		case OPT_PID:
+			c->naming.include_pid = true;
+			break;
+		case OPT_TID:
+			c->naming.include_tid = true;
+			break;
+		case OPT_KERNEL:
+			c->naming.annotate_kernel = true;
+			break;
+		case OPT_JIT:
+			c->naming.annotate_jit = true;
+			break;
+		case OPT_ALL:
+			c->naming.annotate_kernel = c->naming.annotate_jit = true;
+			break;
+		case OPT_ADDRS:
+			c->naming.include_addrs = true;
+			break;
+		case OPT_INLINE:
+			c->naming.show_inline = true;
+			break;
+		case OPT_CONTEXT:
+			c->naming.show_context = true;
+			break;
+		default:
+			if (cmd_graph_option_id(id)) {
+				int rc = cmd_graph_option(c->prog, &c->graph, id, a);
+				if (rc)
+					return rc;
+			}
+			break;
+		}
+	}
+done:
+	if (cmd_graph_options_finish(c->prog, &c->graph))
+		return 2;
+	if (c->preset) {
+		double d;
+		unsigned long f;
+		if (strcmp(c->preset, "quick") == 0)
+			d = 5, f = 99;
+		else if (strcmp(c->preset, "default") == 0)
+			d = 10, f = 99;
+		else if (strcmp(c->preset, "detailed") == 0)
+			d = 20, f = 997;
+		else
+			return bad_value(c, "--preset", c->preset, "quick, default or detailed");
+		if (!c->duration_given)
+			c->duration = d;
+		if (!c->freq_given)
+			c->freq = f;
+	}
+	int targets = (c->ncommand > 0) + (c->pids_text != NULL) + c->system + (c->cgroup != NULL);
+	if (targets == 0) {
+		fprintf(stderr, "%s: nothing to sample: give a command (-- CMD ARGS), -p PID, -a or --cgroup PATH\n",
+			c->prog);
+		usage(stderr);
+		return 2;
+	}
+	if (targets > 1) {
+		fprintf(stderr, "%s: choose one target: a command, -p, -a or --cgroup\n", c->prog);
+		return 2;
+	}
+	if (c->naming.show_context && !c->naming.show_inline) {
+		fprintf(stderr, "%s: --context needs --inline\n", c->prog);
+		return 2;
+	}
+	if (c->noutputs == 0)
+		c->outputs[c->noutputs++] = "flamekit.svg";
+	for (size_t i = 0; i < c->noutputs; i++) {
+		const char *o = c->outputs[i];
+		size_t n = strlen(o);
+		bool ok = (n > 4 && (strcmp(o + n - 4, ".svg") == 0 || strcmp(o + n - 4, ".txt") == 0)) ||
+			  (n > 7 && strcmp(o + n - 7, ".folded") == 0) || strcmp(o, "-") == 0;
+		if (!ok) {
+			fprintf(stderr, "%s: -o %s: unknown output format (want FILE.svg, FILE.folded or FILE.txt)\n",
+				c->prog, o);
+			return 2;
+		}
+		/* fail now, not after a long recording */
+		char *dir = fk_xstrdup(o);
+		char *slash = strrchr(dir, '/');
+		const char *d = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+		struct stat st;
+		if (strcmp(o, "-") != 0 && (stat(d, &st) != 0 || !S_ISDIR(st.st_mode) || access(d, W_OK) != 0)) {
+			fprintf(stderr, "%s: cannot write %s: directory %s: %s\n", c->prog, o, d,
+				errno ? strerror(errno) : "not writable");
+			free(dir);
+			return 1;
+		}
+		free(dir);
+	}
+	return -1;
+}
+
+/* ---- targets ---- */
+
+struct target {
+	int *tids;
+	size_t ntids, tids_cap;
+	int *pids;
+	size_t npids;
+};
+
+/* Adds every thread of pid (from /proc/PID/task). */
+static int add_threads(struct target *t, int pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	struct dirent *e;
+	size_t before = t->ntids;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		fk_grow((void **)&t->tids, sizeof(int), &t->tids_cap, t->ntids + 1);
+		t->tids[t->ntids++] = (int)tid;
+	}
+	closedir(d);
+	return t->ntids > before ? 0 : -1;
+}
+
+static int parse_pids(const struct cli *c, struct target *t)
+{
+	const char *p = c->pids_text;
+	t->pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
+	while (*p) {
+		char *end;
+		errno = 0;
+		long pid = strtol(p, &end, 10);
+		if (end == p || errno || pid <= 0 || pid > 0x3fffffff || (*end && *end != ',')) {
+			bad_value(c, "-p", c->pids_text, "process ids (PID[,PID...])");
+			return 2;
+		}
+		if (add_threads(t, (int)pid) < 0) {
+			fprintf(stderr, "%s: no such process: %ld\n", c->prog, pid);
+			return 1;
+		}
+		t->pids[t->npids++] = (int)pid;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* ---- the run ---- */
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void command_line(const struct cli *c, char *buf, size_t cap)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->ncommand && len + 1 < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", c->command[i]);
+	if (len >= cap && cap > 4)
+		strcpy(buf + cap - 4, "...");
+}
+
+static bool is_svg(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && strcmp(path + n - 4, ".svg") == 0;
+}
+
+static int write_folded_cb(FILE *out, void *ctx, fk_error *err)
+{
+	return fk_write_folded(ctx, out, err);
+}
+
+struct svg_ctx {
+	const fk_profile *profile;
+	const fk_flamegraph_options *options;
+};
+
+static int write_svg_cb(FILE *out, void *ctx, fk_error *err)
+{
+	struct svg_ctx *s = ctx;
+	int rc = fk_flamegraph_write(s->profile, s->options, out, err);
+	return rc == FK_FLAMEGRAPH_ERROR ? -1 : 0;
+}
+
+static void progress(const struct cli *c, bool tty, double start, const fk_recorder_stats *st)
+{
+	if (!tty || c->quiet)
+		return;
+	fprintf(stderr, "\r%s: %.1f s, %llu samples, %llu lost ", c->prog, now_seconds() - start,
+		(unsigned long long)st->samples, (unsigned long long)st->lost);
+	fflush(stderr);
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int run(struct cli *c)
+{
+	fk_error err = {{0}};
+	int status = 0;
+	struct target t = {0};
+	fk_workload work = {.pid = -1, .go_fd = -1, .status_fd = -1};
+	bool work_prepared = false, work_started = false, work_exited = false;
+	int work_status = 0;
+	fk_sampler *sampler = NULL;
+	fk_recorder *recorder = NULL;
+	fk_inliner *inliner = NULL;
+	fk_profile *profile = fk_profile_new();
+	int *cpus = fk_xcalloc(MAX_CPUS, sizeof(int));
+	size_t ncpus;
+
+	raise_fd_limit();
+	fk_sampler_config sc = {0};
+	if (fk_event_parse(c->event ? c->event : "cpu-clock", &sc.event, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		status = 1;
+		goto out;
+	}
+	if (c->cpus_text) {
+		int n = fk_parse_cpu_list(c->cpus_text, cpus, MAX_CPUS, &err);
+		if (n < 0) {
+			fprintf(stderr, "%s: -C: %s\n", c->prog, err.msg);
+			status = 2;
+			goto out;
+		}
+		ncpus = (size_t)n;
+	} else {
+		ncpus = fk_online_cpus(cpus, MAX_CPUS);
+	}
+	sc.frequency = c->freq;
+	sc.period = c->period;
+	sc.callgraph = c->callgraph;
+	sc.stack_bytes = c->stack_bytes;
+	sc.regs_mask = FK_UNWIND_REGS_MASK;
+	sc.exclude_kernel = c->user_only;
+	sc.cpus = cpus;
+	sc.ncpus = ncpus;
+	sc.buffer_pages = c->mmap_pages ? c->mmap_pages : (c->callgraph == FK_CALLGRAPH_DWARF ? 512 : 128);
+
+	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true};
+	if (c->naming.show_inline)
+		inliner = fk_inliner_new(c->naming.show_context);
+	recorder = fk_recorder_new(&ro, profile, inliner);
+
+	if (c->ncommand) {
+		sc.target = FK_TARGET_TASKS;
+		if (fk_workload_prepare(&work, c->command, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			status = 1;
+			goto out;
+		}
+		work_prepared = true;
+		fk_grow((void **)&t.tids, sizeof(int), &t.tids_cap, 1);
+		t.tids[t.ntids++] = work.pid;
+		sc.enable_on_exec = true;
+	} else if (c->pids_text) {
+		sc.target = FK_TARGET_TASKS;
+		status = parse_pids(c, &t);
+		if (status)
+			goto out;
+		for (size_t i = 0; i < t.npids; i++)
+			if (fk_recorder_add_process(recorder, t.pids[i], &err) < 0) {
+				fprintf(stderr, "%s: process %d: %s\n", c->prog, t.pids[i], err.msg);
+				status = 1;
+				goto out;
+			}
+	} else if (c->system) {
+		sc.target = FK_TARGET_SYSTEM;
+	} else {
+		sc.target = FK_TARGET_CGROUP;
+		sc.cgroup = c->cgroup;
+	}
+	sc.tids = t.tids;
+	sc.ntids = t.ntids;
+
+	bool eperm_kernel = false;
+	if (fk_sampler_open(&sc, &sampler, &eperm_kernel, &err) < 0) {
+		fk_error first = err;
+		bool retried = false;
+		if (eperm_kernel && !sc.exclude_kernel) {
+			/* perf_event_paranoid 2 allows user space only: go on without the kernel */
+			sc.exclude_kernel = true;
+			retried = fk_sampler_open(&sc, &sampler, NULL, &err) == 0;
+			if (retried && !c->quiet)
+				fprintf(stderr, "%s: kernel frames are not recorded: kernel.perf_event_paranoid "
+						"is %d (kernel sampling needs <= 1, CAP_PERFMON or root)\n",
+					c->prog, fk_perf_paranoid());
+		}
+		if (!retried) {
+			fprintf(stderr, "%s: %s\n", c->prog, first.msg);
+			status = 1;
+			goto out;
+		}
+	}
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+
+	double start = now_seconds();
+	if (c->ncommand) {
+		if (fk_workload_start(&work, c->command[0], &err) < 0) {
+			work_prepared = false; /* reaped */
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			status = 127;
+			goto out;
+		}
+		work_started = true;
+	} else if (fk_sampler_enable(sampler, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		status = 1;
+		goto out;
+	}
+
+	bool tty = isatty(2);
+	double last_progress = 0;
+	double deadline = c->duration > 0 ? start + c->duration : 0;
+	bool all_gone = false;
+	while (!stop_signal) {
+		double now = now_seconds();
+		if (deadline && now >= deadline)
+			break;
+		int timeout = 250;
+		if (deadline && (deadline - now) * 1000 < timeout)
+			timeout = (int)((deadline - now) * 1000) + 1;
+		int hung = fk_sampler_wait(sampler, timeout);
+		fk_recorder_round(recorder, sampler, false);
+		if (work_started && !work_exited) {
+			child_changed = 0;
+			int st;
+			pid_t w = waitpid(work.pid, &st, WNOHANG);
+			if (w == work.pid) {
+				work_exited = true;
+				work_status = st;
+				break;
+			}
+		}
+		if (hung > 0 && !c->ncommand && (c->pids_text != NULL)) {
+			all_gone = true; /* every process we attached to has exited */
+			break;
+		}
+		if (now - last_progress >= 0.5) {
+			progress(c, tty, start, fk_recorder_stats_get(recorder));
+			last_progress = now;
+		}
+	}
+	double elapsed = now_seconds() - start;
+	fk_sampler_disable(sampler);
+	fk_recorder_round(recorder, sampler, true);
+	if (tty && !c->quiet)
+		fprintf(stderr, "\r\033[K");
+
+	if (work_started && !work_exited) {
+		/* stopped by -d or a signal: end the command too, as perf record does */
+		kill(work.pid, SIGTERM);
+		int st;
+		while (waitpid(work.pid, &st, 0) < 0 && errno == EINTR)
+			;
+		work_exited = true;
+		work_status = st;
+	}
+	work_prepared = false;
+
+	/* outputs */
+	const fk_recorder_stats *st = fk_recorder_stats_get(recorder);
+	char cmdline[256], title[320], subtitle[256];
+	if (c->ncommand)
+		command_line(c, cmdline, sizeof(cmdline));
+	else if (c->pids_text)
+		snprintf(cmdline, sizeof(cmdline), "PID %s", c->pids_text);
+	else if (c->system)
+		snprintf(cmdline, sizeof(cmdline), "whole system%s%s", c->cpus_text ? ", CPUs " : "",
+			 c->cpus_text ? c->cpus_text : "");
+	else
+		snprintf(cmdline, sizeof(cmdline), "cgroup %s", c->cgroup);
+	if (sc.event.time_based)
+		snprintf(title, sizeof(title), "%s (%s @ %lu Hz)", cmdline, sc.event.name, c->freq);
+	else
+		snprintf(title, sizeof(title), "%s (%s)", cmdline, sc.event.name);
+	snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
+		 (unsigned long long)st->samples, (unsigned long long)st->lost);
+	fk_flamegraph_options fg = c->graph.fg;
+	if (!fg.title || !*fg.title)
+		fg.title = title;
+	if (!fg.subtitle || !*fg.subtitle)
+		fg.subtitle = subtitle;
+	if (!sc.event.time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
+		fg.count_name = "events";
+
+	bool wrote_all = true;
+	for (size_t i = 0; i < c->noutputs; i++) {
+		int rc;
+		if (is_svg(c->outputs[i])) {
+			struct svg_ctx sctx = {profile, &fg};
+			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
+		} else {
+			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, profile);
+		}
+		if (rc < 0)
+			wrote_all = false;
+	}
+
+	if (!c->quiet) {
+		char outs[512];
+		size_t len = 0;
+		outs[0] = '\0';
+		for (size_t i = 0; i < c->noutputs && len < sizeof(outs); i++)
+			len += (size_t)snprintf(outs + len, sizeof(outs) - len, "%s%s", i ? ", " : "",
+						c->outputs[i]);
+		fprintf(stderr, "%s: %.2f s, %llu samples, %llu lost, %.1f samples/s%s; wrote %s\n",
+			c->prog, elapsed, (unsigned long long)st->samples,
+			(unsigned long long)st->lost, elapsed > 0 ? (double)st->samples / elapsed : 0.0,
+			all_gone ? " (the processes exited)" : "", wrote_all ? outs : "(failed)");
+		if (st->lost)
+			fprintf(stderr, "%s: the kernel dropped %llu samples (ring buffer full): try a "
+					"larger -m or a lower -F\n",
+				c->prog, (unsigned long long)st->lost);
+		if (st->samples == 0)
+			fprintf(stderr, "%s: no samples: the target used no CPU while sampled%s\n", c->prog,
+				c->ncommand ? " (or exited at once)" : "");
+	}
+	if (!wrote_all)
+		status = 1;
+	else if (work_started)
+		status = fk_wait_status_code(work_status);
+
+out:
+	if (work_prepared)
+		fk_workload_abort(&work);
+	fk_sampler_free(sampler);
+	fk_recorder_free(recorder);
+	fk_inliner_free(inliner);
+	fk_profile_free(profile);
+	free(t.tids);
+	free(t.pids);
+	free(cpus);
+	return status;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct cli c = {.prog = "flamekit record", .freq = 99, .stack_bytes = 8192,
+			.callgraph = FK_CALLGRAPH_FP};
+	cmd_graph_options_init(&c.graph, argc);
+	int status = parse_args(&c, argc, argv);
+	if (status < 0)
+		status = run(&c);
+	cmd_graph_options_free(&c.graph);
+	return status;
+}

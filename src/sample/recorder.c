@@ -1,0 +1,327 @@
+/* recorder.c: from ring-buffer records to a profile (see recorder.h). */
+#include "recorder.h"
+
+#include <inttypes.h>
+#include <linux/perf_event.h>
+
+#include "../symbol/maps.h"
+#include "../symbol/symbolizer.h"
+#include "unwind.h"
+
+enum { MAX_FRAMES = 1024 };
+
+struct pending {
+	uint64_t time, seq;
+	size_t off, size;
+};
+
+struct fk_recorder {
+	fk_recorder_options opt;
+	fk_profile *profile;
+	fk_perf_parser *parser;
+	fk_diag diag;
+	fk_processes *processes;
+	fk_symbolizer *symbolizer;
+	fk_unwinder *unwinder;
+	fk_sampler *sampler; /* during a round */
+	fk_recorder_stats stats;
+
+	/* records waiting for their turn, in arrival order */
+	uint8_t *arena;
+	size_t arena_len, arena_cap;
+	struct pending *queue;
+	size_t queue_len, queue_cap;
+	uint64_t seq;
+	uint64_t round_max, prev_round_max;
+
+	/* processes looked up in /proc because their samples came before anything else */
+	int *tried;
+	size_t tried_mask, tried_count;
+
+	/* one sample being folded */
+	uint64_t pcs[MAX_FRAMES];
+	bool pc_kernel[MAX_FRAMES];
+	fk_perf_stack_line lines[MAX_FRAMES];
+	struct frame_text {
+		size_t pc, func, mod; /* offsets into text */
+	} offsets[MAX_FRAMES];
+	char *text; /* the frames' texts */
+	size_t text_cap;
+};
+
+fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *profile,
+			     fk_inliner *inliner)
+{
+	fk_recorder *r = fk_xcalloc(1, sizeof(*r));
+	r->opt = *options;
+	r->profile = profile;
+	fk_diag_init(&r->diag);
+	r->parser = fk_perf_parser_new(&r->opt.naming, profile, &r->diag, inliner);
+	r->processes = fk_processes_new();
+	r->symbolizer = fk_symbolizer_new(options->demangle);
+	if (options->callgraph == FK_CALLGRAPH_DWARF)
+		r->unwinder = fk_unwinder_new();
+	r->text_cap = 64 * 1024;
+	r->text = fk_xmalloc(r->text_cap);
+	return r;
+}
+
+void fk_recorder_free(fk_recorder *r)
+{
+	if (!r)
+		return;
+	fk_perf_parser_free(r->parser);
+	fk_diag_free(&r->diag);
+	fk_unwinder_free(r->unwinder);
+	fk_symbolizer_free(r->symbolizer);
+	fk_processes_free(r->processes);
+	free(r->arena);
+	free(r->queue);
+	free(r->text);
+	free(r->tried);
+	free(r);
+}
+
+int fk_recorder_add_process(fk_recorder *r, int pid, fk_error *err)
+{
+	return fk_processes_read_proc(r->processes, pid, err);
+}
+
+const fk_recorder_stats *fk_recorder_stats_get(const fk_recorder *r)
+{
+	return &r->stats;
+}
+
+/* ---- processes that were running before recording started ---- */
+
+/* True the first time pid is seen here. */
+static bool first_try(fk_recorder *r, int pid)
+{
+	if (r->tried_count * 2 >= r->tried_mask) {
+		size_t old_cap = r->tried ? r->tried_mask + 1 : 0;
+		int *old = r->tried;
+		r->tried_mask = old_cap ? old_cap * 2 - 1 : 255;
+		r->tried = fk_xcalloc(r->tried_mask + 1, sizeof(int));
+		for (size_t i = 0; i < old_cap; i++) {
+			if (!old[i])
+				continue;
+			size_t j = (size_t)old[i] * 2654435761u & r->tried_mask;
+			while (r->tried[j])
+				j = (j + 1) & r->tried_mask;
+			r->tried[j] = old[i];
+		}
+		free(old);
+	}
+	size_t j = (size_t)pid * 2654435761u & r->tried_mask;
+	while (r->tried[j]) {
+		if (r->tried[j] == pid)
+			return false;
+		j = (j + 1) & r->tried_mask;
+	}
+	r->tried[j] = pid;
+	r->tried_count++;
+	return true;
+}
+
+/* A process (under -a, --cgroup) whose mappings were never reported: read /proc once. */
+static void learn_process(fk_recorder *r, int pid)
+{
+	size_t count = 0;
+	if (pid <= 0)
+		return;
+	fk_processes_mappings(r->processes, pid, &count);
+	if (count || !first_try(r, pid))
+		return;
+	fk_error err;
+	fk_processes_read_proc(r->processes, pid, &err); /* gone already: stays unknown */
+}
+
+/* ---- one sample ---- */
+
+/* The addresses of the stack, leaf first, each marked kernel or user. */
+static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
+{
+	size_t n = 0;
+	bool kernel = rec->kernel_mode;
+	if (r->opt.callgraph == FK_CALLGRAPH_NONE || r->opt.callgraph == FK_CALLGRAPH_LBR ||
+	    !rec->callchain) {
+		r->pcs[n] = rec->ip;
+		r->pc_kernel[n++] = kernel;
+	} else {
+		for (uint64_t i = 0; i < rec->callchain_len && n < MAX_FRAMES; i++) {
+			uint64_t pc = rec->callchain[i];
+			if (pc >= (uint64_t)PERF_CONTEXT_MAX) {
+				kernel = pc == (uint64_t)PERF_CONTEXT_KERNEL;
+				if (pc != (uint64_t)PERF_CONTEXT_KERNEL && pc != (uint64_t)PERF_CONTEXT_USER)
+					break; /* hypervisor or guest frames: not ours */
+				continue;
+			}
+			r->pcs[n] = pc;
+			r->pc_kernel[n++] = kernel;
+		}
+	}
+	if (r->opt.callgraph == FK_CALLGRAPH_DWARF && r->unwinder && rec->regs_abi && rec->regs &&
+	    rec->pid > 0) {
+		/* the kernel gave the kernel part; the user part is unwound here */
+		size_t got = fk_unwind(r->unwinder, r->processes, rec->pid, rec->tid, rec->regs,
+				       rec->regs_mask, rec->stack, rec->stack_size, r->pcs + n,
+				       MAX_FRAMES - n);
+		if (got <= 1)
+			r->stats.unwind_short++;
+		for (size_t i = 0; i < got; i++)
+			r->pc_kernel[n + i] = false;
+		n += got;
+	} else if (r->opt.callgraph == FK_CALLGRAPH_DWARF && n == 0) {
+		r->pcs[n] = rec->ip;
+		r->pc_kernel[n++] = rec->kernel_mode;
+	}
+	return n;
+}
+
+static void fold_sample(fk_recorder *r, const fk_record *rec)
+{
+	learn_process(r, rec->pid);
+	size_t n = sample_pcs(r, rec);
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool kernel = r->pc_kernel[i];
+		/* callers' addresses are return addresses: look up the call instruction */
+		bool first_of_context = i == 0 || r->pc_kernel[i - 1] != kernel;
+		uint64_t at = first_of_context ? r->pcs[i] : r->pcs[i] - 1;
+		fk_symbol sym;
+		if (kernel) {
+			fk_symbolize_kernel(r->symbolizer, at, &sym);
+			r->stats.kernel_frames++;
+		} else {
+			fk_symbolize_user(r->symbolizer, r->processes, rec->pid, at, &sym);
+		}
+		size_t name_len = sym.name ? strlen(sym.name) : 9;
+		size_t mod_len = strlen(sym.module);
+		fk_grow((void **)&r->text, 1, &r->text_cap, used + 20 + name_len + 20 + mod_len + 1);
+		/* the texts are placed first; pointers are set once text stops moving */
+		size_t pc_off = used;
+		int pc_len = snprintf(r->text + used, 20, "%" PRIx64, kernel ? at : sym.file_addr);
+		used += (size_t)pc_len;
+		size_t func_off = used;
+		size_t func_len;
+		if (sym.name)
+			func_len = (size_t)sprintf(r->text + used, "%s+0x%" PRIx64, sym.name, sym.offset);
+		else
+			func_len = (size_t)sprintf(r->text + used, "[unknown]");
+		used += func_len;
+		size_t mod_off = used;
+		memcpy(r->text + used, sym.module, mod_len);
+		used += mod_len;
+		r->offsets[i] = (struct frame_text){pc_off, func_off, mod_off};
+		r->lines[i] = (fk_perf_stack_line){NULL, NULL, NULL, (size_t)pc_len, func_len, mod_len};
+	}
+	for (size_t i = 0; i < n; i++) {
+		r->lines[i].pc = r->text + r->offsets[i].pc;
+		r->lines[i].func = r->text + r->offsets[i].func;
+		r->lines[i].mod = r->text + r->offsets[i].mod;
+	}
+	const char *comm = rec->pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, rec->pid, rec->tid);
+	char unknown_comm[24];
+	if (!comm) {
+		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", rec->pid);
+		comm = unknown_comm;
+	}
+	double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
+	fk_perf_parser_add_sample(r->parser, comm, rec->pid, rec->tid, count, r->lines, n);
+	r->stats.samples++;
+	if (!r->stats.first_time || rec->time < r->stats.first_time)
+		r->stats.first_time = rec->time;
+	if (rec->time > r->stats.last_time)
+		r->stats.last_time = rec->time;
+}
+
+static void apply(fk_recorder *r, const fk_record *rec)
+{
+	switch (rec->type) {
+	case FK_REC_SAMPLE:
+		fold_sample(r, rec);
+		break;
+	case FK_REC_MMAP: {
+		if (rec->pid <= 0)
+			break; /* the kernel's own maps */
+		fk_mapping m = {rec->addr, rec->addr + rec->len, rec->pgoff, rec->prot, rec->maj,
+				rec->min, rec->ino, rec->filename};
+		fk_processes_mmap(r->processes, rec->pid, &m);
+		break;
+	}
+	case FK_REC_COMM:
+		fk_processes_comm(r->processes, rec->pid, rec->tid, rec->comm, rec->exec);
+		break;
+	case FK_REC_FORK:
+		fk_processes_fork(r->processes, rec->ppid, rec->ptid, rec->pid, rec->tid);
+		break;
+	case FK_REC_EXIT:
+		fk_processes_exit(r->processes, rec->pid, rec->tid);
+		break;
+	case FK_REC_LOST:
+		r->stats.lost += rec->lost;
+		break;
+	case FK_REC_THROTTLE:
+		r->stats.throttled++;
+		break;
+	}
+}
+
+/* ---- time order ---- */
+
+static void enqueue(const fk_record *rec, const void *raw, size_t size, void *ctx)
+{
+	fk_recorder *r = ctx;
+	fk_grow((void **)&r->arena, 1, &r->arena_cap, r->arena_len + size);
+	memcpy(r->arena + r->arena_len, raw, size);
+	fk_grow((void **)&r->queue, sizeof(*r->queue), &r->queue_cap, r->queue_len + 1);
+	r->queue[r->queue_len++] = (struct pending){rec->time, r->seq++, r->arena_len, size};
+	r->arena_len += size;
+	if (rec->time > r->round_max)
+		r->round_max = rec->time;
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
+{
+	fk_sampler_read(s, enqueue, r);
+	if (!r->queue_len)
+		return;
+	qsort(r->queue, r->queue_len, sizeof(*r->queue), pending_cmp);
+	/* Records up to the previous round's newest are safe to fold: anything written after
+	 * that round was read carries a later time. */
+	uint64_t limit = final ? UINT64_MAX : r->prev_round_max;
+	size_t done = 0;
+	while (done < r->queue_len && r->queue[done].time <= limit) {
+		fk_record rec;
+		const struct pending *p = &r->queue[done];
+		if (fk_sampler_decode(s, r->arena + p->off, p->size, &rec))
+			apply(r, &rec);
+		done++;
+	}
+	r->prev_round_max = r->round_max;
+	if (done == 0)
+		return;
+	/* keep the rest, packed at the front */
+	size_t keep = r->queue_len - done, arena_len = 0;
+	uint8_t *arena = keep ? fk_xmalloc(r->arena_len) : NULL;
+	for (size_t i = 0; i < keep; i++) {
+		struct pending p = r->queue[done + i];
+		memcpy(arena + arena_len, r->arena + p.off, p.size);
+		p.off = arena_len;
+		arena_len += p.size;
+		r->queue[i] = p;
+	}
+	free(r->arena);
+	r->arena = arena;
+	r->arena_cap = keep ? r->arena_len : 0;
+	r->arena_len = arena_len;
+	r->queue_len = keep;
+}

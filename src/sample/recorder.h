@@ -1,0 +1,48 @@
+/* recorder.h: turns the records a sampler reads into a profile. Records of all CPUs are
+ * put back in time order (a round's records are held until the next round has been read,
+ * as perf's ordered events do), process state is tracked (maps.h), each sample's stack is
+ * taken from the kernel's callchain (fp) or unwound from the copied user stack (dwarf),
+ * symbolized, and folded with the same naming rules as `perf script | flamekit
+ * collapse` (perf_script.h). */
+#ifndef FK_RECORDER_H
+#define FK_RECORDER_H
+
+#include "../input/perf_script.h"
+#include "../stack/profile.h"
+#include "perf_event.h"
+
+typedef struct fk_recorder_options {
+	fk_perf_options naming; /* --pid, --tid, --kernel, --jit, --inline ... */
+	fk_callgraph callgraph;
+	bool count_period;      /* add each sample's period (perf script | collapse does),
+				 * not 1 */
+	bool demangle;
+} fk_recorder_options;
+
+typedef struct fk_recorder_stats {
+	uint64_t samples;       /* samples folded into the profile */
+	uint64_t lost;          /* samples the kernel dropped (LOST records) */
+	uint64_t throttled;     /* times the kernel throttled the sampling rate */
+	uint64_t kernel_frames; /* kernel frames seen */
+	uint64_t unwind_short;  /* dwarf: samples whose unwinding stopped at the leaf */
+	uint64_t first_time, last_time; /* of the samples, perf clock ns */
+} fk_recorder_stats;
+
+typedef struct fk_recorder fk_recorder;
+
+/* profile receives the stacks; inliner may be NULL unless options->naming.show_inline. */
+fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *profile,
+			     fk_inliner *inliner);
+void fk_recorder_free(fk_recorder *r);
+
+/* Learns a running process's mappings and thread names from /proc (for -p and -a, whose
+ * processes started before recording). Returns 0 or -1 with err. */
+int fk_recorder_add_process(fk_recorder *r, int pid, fk_error *err);
+
+/* Reads every ring buffer of the sampler once (one "round") and folds what is known to
+ * be in order; final: fold everything (after sampling ended). */
+void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final);
+
+const fk_recorder_stats *fk_recorder_stats_get(const fk_recorder *r);
+
+#endif
