@@ -611,8 +611,9 @@ static int run(struct cli *c)
 		fprintf(stderr, "\r\033[K");
 
 	if (work_started && !work_exited) {
-		/* stopped by -d or a signal: end the command too, as perf record does */
-		kill(work.pid, SIGTERM);
+		/* stopped by a signal or -d: end the command too (as perf record does), with the
+		 * signal flamekit got, or SIGTERM */
+		kill(work.pid, stop_signal ? stop_signal : SIGTERM);
 		int st;
 		while (waitpid(work.pid, &st, 0) < 0 && errno == EINTR)
 			;
