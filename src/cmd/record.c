@@ -514,12 +514,6 @@ static int run(struct cli *c)
 		status = parse_pids(c, &t);
 		if (status)
 			goto out;
-		for (size_t i = 0; i < t.npids; i++)
-			if (fk_recorder_add_process(recorder, t.pids[i], &err) < 0) {
-				fprintf(stderr, "%s: process %d: %s\n", c->prog, t.pids[i], err.msg);
-				status = 1;
-				goto out;
-			}
 	} else if (c->system) {
 		sc.target = FK_TARGET_SYSTEM;
 	} else {
@@ -548,6 +542,17 @@ static int run(struct cli *c)
 			goto out;
 		}
 	}
+
+	/* the processes' mappings, now that their new mmaps are being recorded */
+	for (size_t i = 0; i < t.npids; i++)
+		if (fk_recorder_add_process(recorder, t.pids[i], &err) < 0) {
+			fprintf(stderr, "%s: process %d: %s (profiling another user's process needs root "
+					"or CAP_PERFMON and ptrace permission: CAP_SYS_PTRACE, "
+					"kernel.yama.ptrace_scope)\n",
+				c->prog, t.pids[i], err.msg);
+			status = 1;
+			goto out;
+		}
 
 	struct sigaction sa = {0};
 	sa.sa_handler = on_stop_signal;

@@ -313,6 +313,12 @@ static int open_error(const fk_sampler_config *c, int e, int pid, int cpu, bool 
 				    c->event.name);
 	if (e == ESRCH)
 		return fk_error_set(err, "no such process: %d", pid);
+	if (c->target == FK_TARGET_CGROUP && e == EBADF)
+		return fk_error_set(err,
+				    "'%s' is not a cgroup the perf_event controller knows: give a cgroup "
+				    "v2 directory (e.g. /sys/fs/cgroup/system.slice/NAME.service, or under "
+				    "/sys/fs/cgroup/unified on hybrid systems) or a v1 perf_event one",
+				    c->cgroup);
 	if (e == EACCES || e == EPERM) {
 		if (eperm_kernel && !c->exclude_kernel)
 			*eperm_kernel = true;
