@@ -44,3 +44,35 @@ int cmd_write_output(const char *prog, const char *path, cmd_write_fn write, voi
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 	return rc;
 }
+
+bool cmd_naming_option(int id, fk_perf_options *o)
+{
+	switch (id) {
+	case CMD_NAMING_PID:
+		o->include_pid = true;
+		return true;
+	case CMD_NAMING_TID:
+		o->include_tid = true;
+		return true;
+	case CMD_NAMING_KERNEL:
+		o->annotate_kernel = true;
+		return true;
+	case CMD_NAMING_JIT:
+		o->annotate_jit = true;
+		return true;
+	case CMD_NAMING_ALL:
+		o->annotate_kernel = o->annotate_jit = true;
+		return true;
+	case CMD_NAMING_ADDRS:
+		o->include_addrs = true;
+		return true;
+	case CMD_NAMING_INLINE:
+		o->show_inline = true;
+		return true;
+	case CMD_NAMING_CONTEXT:
+		o->show_context = true;
+		return true;
+	default:
+		return false;
+	}
+}

@@ -13,6 +13,34 @@
 	{"format", 0, true, (id), "FMT", "input format: auto (default), perf, dtrace, folded"}
 #define CMD_OPTION_QUIET(id) {"quiet", 'q', false, (id), NULL, "no warnings about the input"}
 
+/* How frames from perf samples are named (stackcollapse-perf.pl's options), shared by
+ * collapse (perf script text) and record: ids from CMD_NAMING_FIRST, help text prefixed
+ * with prefix (a string literal). */
+enum {
+	CMD_NAMING_FIRST = 900,
+	CMD_NAMING_PID,
+	CMD_NAMING_TID,
+	CMD_NAMING_KERNEL,
+	CMD_NAMING_JIT,
+	CMD_NAMING_ALL,
+	CMD_NAMING_ADDRS,
+	CMD_NAMING_INLINE,
+	CMD_NAMING_CONTEXT,
+	CMD_NAMING_LAST,
+};
+#define CMD_NAMING_OPTIONS(prefix) \
+	{"pid", 0, false, CMD_NAMING_PID, NULL, prefix "include the PID with process names"}, \
+	{"tid", 0, false, CMD_NAMING_TID, NULL, prefix "include the PID and TID with process names"}, \
+	{"kernel", 0, false, CMD_NAMING_KERNEL, NULL, prefix "annotate kernel functions with _[k]"}, \
+	{"jit", 0, false, CMD_NAMING_JIT, NULL, prefix "annotate JIT functions with _[j]"}, \
+	{"all", 0, false, CMD_NAMING_ALL, NULL, prefix "all annotations (--kernel --jit)"}, \
+	{"addrs", 0, false, CMD_NAMING_ADDRS, NULL, prefix "include raw addresses where symbols are unknown"}, \
+	{"inline", 0, false, CMD_NAMING_INLINE, NULL, prefix "expand inlined functions (DWARF, via libdw)"}, \
+	{"context", 0, false, CMD_NAMING_CONTEXT, NULL, prefix "with --inline, add source file:line"}
+
+/* Takes a naming option; false if id is not one. */
+bool cmd_naming_option(int id, fk_perf_options *naming);
+
 /* --format's value. Unknown: prints a message and returns -1. */
 int cmd_parse_format(const char *prog, const char *arg, fk_format *format);
 

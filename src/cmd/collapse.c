@@ -12,15 +12,7 @@ enum {
 	OPT_FORMAT,
 	OPT_THREADS,
 	OPT_QUIET,
-	OPT_PID,
-	OPT_TID,
-	OPT_KERNEL,
-	OPT_JIT,
-	OPT_ALL,
-	OPT_ADDRS,
 	OPT_EVENT_FILTER,
-	OPT_INLINE,
-	OPT_CONTEXT,
 	OPT_SRCLINE,
 	OPT_CHUNK_SIZE,
 };
@@ -30,15 +22,8 @@ static const fk_option collapse_options[] = {
 	CMD_OPTION_FORMAT(OPT_FORMAT),
 	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
 	CMD_OPTION_QUIET(OPT_QUIET),
-	{"pid", 0, false, OPT_PID, NULL, "perf: include the PID with process names"},
-	{"tid", 0, false, OPT_TID, NULL, "perf: include the PID and TID with process names"},
-	{"kernel", 0, false, OPT_KERNEL, NULL, "perf: annotate kernel functions with _[k]"},
-	{"jit", 0, false, OPT_JIT, NULL, "perf: annotate JIT functions with _[j]"},
-	{"all", 0, false, OPT_ALL, NULL, "perf: all annotations (--kernel --jit)"},
-	{"addrs", 0, false, OPT_ADDRS, NULL, "perf: include raw addresses where symbols are unknown"},
+	CMD_NAMING_OPTIONS("perf: "),
 	{"event-filter", 0, true, OPT_EVENT_FILTER, "EVENT", "perf: keep only samples of EVENT (default: the first seen)"},
-	{"inline", 0, false, OPT_INLINE, NULL, "perf: expand inlined functions (DWARF, via libdw)"},
-	{"context", 0, false, OPT_CONTEXT, NULL, "perf: with --inline, add source file:line"},
 	{"srcline", 0, false, OPT_SRCLINE, NULL, "perf: input is `perf script -F+srcline`; add file:line"},
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
 	{"chunk-size", 0, true, OPT_CHUNK_SIZE, "BYTES", NULL}, /* tests: force many chunks */
@@ -109,32 +94,8 @@ int cmd_collapse(int argc, char **argv)
 		case OPT_QUIET:
 			quiet = true;
 			break;
-		case OPT_PID:
-			lo.perf.include_pid = true;
-			break;
-		case OPT_TID:
-			lo.perf.include_tid = true;
-			break;
-		case OPT_KERNEL:
-			lo.perf.annotate_kernel = true;
-			break;
-		case OPT_JIT:
-			lo.perf.annotate_jit = true;
-			break;
-		case OPT_ALL:
-			lo.perf.annotate_kernel = lo.perf.annotate_jit = true;
-			break;
-		case OPT_ADDRS:
-			lo.perf.include_addrs = true;
-			break;
 		case OPT_EVENT_FILTER:
 			lo.perf.event_filter = op.arg;
-			break;
-		case OPT_INLINE:
-			lo.perf.show_inline = true;
-			break;
-		case OPT_CONTEXT:
-			lo.perf.show_context = true;
 			break;
 		case OPT_SRCLINE:
 			lo.perf.srcline = true;
@@ -146,6 +107,9 @@ int cmd_collapse(int argc, char **argv)
 				return 2;
 			}
 			lo.chunk_size = n;
+			break;
+		default:
+			cmd_naming_option(id, &lo.perf);
 			break;
 		}
 	}

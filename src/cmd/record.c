@@ -38,14 +38,6 @@ enum {
 	OPT_CALLGRAPH,
 	OPT_MMAP_PAGES,
 	OPT_QUIET,
-	OPT_PID,
-	OPT_TID,
-	OPT_KERNEL,
-	OPT_JIT,
-	OPT_ALL,
-	OPT_ADDRS,
-	OPT_INLINE,
-	OPT_CONTEXT,
 	OPT_COUNT_PERIOD,
 	OPT_USER_ONLY,
 };
@@ -66,14 +58,7 @@ static const fk_option record_options[] = {
 	{"mmap-pages", 'm', true, OPT_MMAP_PAGES, "N", "ring buffer pages per CPU, a power of two (default 128; 512 with dwarf)"},
 	{"user-only", 0, false, OPT_USER_ONLY, NULL, "no kernel frames"},
 	{"period", 0, false, OPT_COUNT_PERIOD, NULL, "count each sample's period (as perf script | stackcollapse-perf.pl does), not 1"},
-	{"pid", 0, false, OPT_PID, NULL, "name the root frame comm-PID (as collapse --pid)"},
-	{"tid", 0, false, OPT_TID, NULL, "name the root frame comm-PID/TID"},
-	{"kernel", 0, false, OPT_KERNEL, NULL, "annotate kernel functions with _[k]"},
-	{"jit", 0, false, OPT_JIT, NULL, "annotate JIT functions with _[j]"},
-	{"all", 0, false, OPT_ALL, NULL, "all annotations (--kernel --jit)"},
-	{"addrs", 0, false, OPT_ADDRS, NULL, "include raw addresses where symbols are unknown"},
-	{"inline", 0, false, OPT_INLINE, NULL, "expand inlined functions (DWARF, via libdw)"},
-	{"context", 0, false, OPT_CONTEXT, NULL, "with --inline, add source file:line"},
+	CMD_NAMING_OPTIONS(""),
 	CMD_GRAPH_OPTIONS,
 	{"quiet", 'q', false, OPT_QUIET, NULL, "no progress line and no summary"},
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
@@ -242,35 +227,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_COUNT_PERIOD:
 			c->count_period = true;
 			break;
-		case OPT_PID:
-			c->naming.include_pid = true;
-			break;
-		case OPT_TID:
-			c->naming.include_tid = true;
-			break;
-		case OPT_KERNEL:
-			c->naming.annotate_kernel = true;
-			break;
-		case OPT_JIT:
-			c->naming.annotate_jit = true;
-			break;
-		case OPT_ALL:
-			c->naming.annotate_kernel = c->naming.annotate_jit = true;
-			break;
-		case OPT_ADDRS:
-			c->naming.include_addrs = true;
-			break;
-		case OPT_INLINE:
-			c->naming.show_inline = true;
-			break;
-		case OPT_CONTEXT:
-			c->naming.show_context = true;
-			break;
 		default:
 			if (cmd_graph_option_id(id)) {
 				int rc = cmd_graph_option(c->prog, &c->graph, id, a);
 				if (rc)
 					return rc;
+			} else {
+				cmd_naming_option(id, &c->naming);
 			}
 			break;
 		}

@@ -567,8 +567,8 @@ static void take_sample_id(const fk_sampler *s, struct cursor *c, fk_record *r)
 		r->cpu = (int)(uint32_t)take_u64(c);
 	if (st & PERF_SAMPLE_IDENTIFIER)
 		r->id = take_u64(c);
-	if (r->type != FK_REC_SAMPLE && (r->type == FK_REC_COMM || r->type == FK_REC_FORK ||
-					 r->type == FK_REC_EXIT || r->type == FK_REC_MMAP)) {
+	if (r->type == FK_REC_COMM || r->type == FK_REC_FORK || r->type == FK_REC_EXIT ||
+	    r->type == FK_REC_MMAP) {
 		/* the record's own pid/tid win over the trailer's */
 		r->pid = pid;
 		r->tid = tid;
