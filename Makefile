@@ -1,7 +1,7 @@
 # flamekit build. `make` builds build/flamekit; `make test` runs the unit tests (cmocka)
-# and the end-to-end tests under t/ (TAP, run by prove); `make demo` folds the bundled
-# example; `make fuzz` builds and runs the libFuzzer targets; `make bench` runs the
-# benchmarks. SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer.
+# and the end-to-end tests under t/ (TAP, run by prove); `make demo` records the demo
+# program (examples/demo/demo.c); `make fuzz` builds and runs the libFuzzer targets;
+# `make bench` runs the benchmarks. SAN=1 builds with AddressSanitizer + UndefinedBehaviorSanitizer.
 # Every target first makes sure the Debian packages in packages.txt are installed.
 
 CC ?= cc
@@ -30,7 +30,7 @@ CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/flamekit.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIXTURE_SRC := $(sort $(wildcard tests/fixtures/*.c))
-FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%)
+FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%) $(BUILD)/fixtures/rec_shares_nofp
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps test unit e2e demo fuzz bench clean check-clang install uninstall
@@ -61,19 +61,35 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(DEPS_STAMP)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS_ALL) -lcmocka
 
 # Programs the tests profile or symbolize: optimized, with DWARF and frame pointers.
+# rec_shares_nofp is rec_shares.c built without frame pointers (for --call-graph dwarf).
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -O2 -g -fno-omit-frame-pointer -o $@ $< -lm
+	$(CC) -O2 -g -fno-omit-frame-pointer -pthread -o $@ $< -lm
+
+$(BUILD)/fixtures/rec_shares_nofp: tests/fixtures/rec_shares.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fomit-frame-pointer -pthread -o $@ $< -lm
 
 test: $(BUILD)/flamekit $(UNIT_BIN) $(FIXTURE_BIN)
 	@BUILD=$(BUILD) ./scripts/run-tests.sh $(UNIT_BIN)
 
-demo: $(BUILD)/flamekit
+# The demo program (examples/demo/demo.c), built for profiling: optimized, with DWARF
+# and frame pointers.
+$(BUILD)/demo: examples/demo/demo.c $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -o $@ $<
+
+# make demo: records the demo program for 3 s at 997 Hz. Where flamekit may not sample
+# (kernel.perf_event_paranoid 3 for non-root users, as on stock Debian kernels), it says
+# so and draws the bundled capture examples/demo.perf.txt.gz instead.
+demo: $(BUILD)/flamekit $(BUILD)/demo
 	@mkdir -p out
-	$(BUILD)/flamekit collapse -o out/demo.folded examples/demo.perf.txt.gz
-	$(BUILD)/flamekit flamegraph --title "flamekit demo" -o out/demo.svg out/demo.folded
-	@echo "demo: folded stacks: $$(pwd)/out/demo.folded"
+	$(BUILD)/flamekit record -F 997 -o out/demo.svg -o out/demo.folded --title "flamekit demo" -- $(BUILD)/demo 3 || { \
+		echo "demo: flamekit record failed (see above); drawing the bundled capture examples/demo.perf.txt.gz instead" >&2; \
+		$(BUILD)/flamekit collapse -o out/demo.folded examples/demo.perf.txt.gz && \
+		$(BUILD)/flamekit flamegraph --title "flamekit demo (bundled capture)" -o out/demo.svg out/demo.folded; }
 	@echo "demo: flame graph:   $$(pwd)/out/demo.svg"
+	@echo "demo: folded stacks: $$(pwd)/out/demo.folded"
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 20
@@ -84,6 +100,7 @@ fuzz: $(DEPS_STAMP)
 bench: $(BUILD)/flamekit
 	./bench/collapse.sh
 	./bench/flamegraph.sh
+	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/record.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)
