@@ -440,7 +440,7 @@ cgroup_case() {
 	pid=$!
 	sleep 0.3
 	rc=0
-	"$FK" record --cgroup "$cg" -d 1.5 -o "$TRASH/cg.folded" 2>"$TRASH/err" || rc=$?
+	"$FK" record -F 997 --cgroup "$cg" -d 1.5 -o "$TRASH/cg.folded" 2>"$TRASH/err" || rc=$?
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rmdir "$cg"
@@ -499,7 +499,7 @@ user_only() {
 	chmod 755 "$TRASH"
 	chmod 777 "$dir"
 	rc=0
-	$AS_NOBODY "$dir/flamekit" record -o "$dir/u.folded" -- "$SHARES" 2 >/dev/null 2>"$TRASH/err" || rc=$?
+	$AS_NOBODY "$dir/flamekit" record -F 997 -o "$dir/u.folded" -- "$SHARES" 2 >/dev/null 2>"$TRASH/err" || rc=$?
 	chmod 700 "$TRASH"
 	cat "$TRASH/err"
 	[ "$rc" -eq 0 ]
