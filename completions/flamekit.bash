@@ -4,11 +4,13 @@ _flamekit() {
 	local cur cmd opts
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "collapse flamegraph diff --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "record collapse flamegraph diff --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
 	case "$cmd" in
+	record)
+		opts="--output --all-cpus --cpu --cgroup --freq --count --duration --preset --event --call-graph --mmap-pages --user-only --period --pid --tid --kernel --jit --all --addrs --inline --context --title --subtitle --width --minwidth --colors --countname --inverted --reverse --quiet --help" ;;
 	collapse)
 		opts="--output --format --threads --quiet --pid --tid --kernel --jit --all --addrs --event-filter --inline --context --srcline --help" ;;
 	flamegraph)

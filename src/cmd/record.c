@@ -72,6 +72,7 @@ static void usage(FILE *out)
 		     "cgroup or the whole system with perf_event_open, and writes a flame graph (and/or\n"
 		     "folded stacks) when it stops: when the command exits, after -d SECONDS, or on\n"
 		     "Ctrl-C / SIGTERM. Frames are named as `perf script | flamekit collapse` names them.\n"
+		     "The SVG's title is the command line, the event and the rate (--title to change).\n"
 		     "The exit status is the command's.\n\n");
 	fk_options_print(out, record_options, FK_ARRAY_LEN(record_options));
 	fprintf(out, "\nexamples:\n"
