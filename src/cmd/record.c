@@ -40,6 +40,8 @@ enum {
 	OPT_QUIET,
 	OPT_COUNT_PERIOD,
 	OPT_USER_ONLY,
+	OPT_OFF_CPU,
+	OPT_MIN_BLOCK,
 };
 
 static const fk_option record_options[] = {
@@ -53,6 +55,8 @@ static const fk_option record_options[] = {
 	{"duration", 'd', true, OPT_DURATION, "SECONDS", "stop after SECONDS (default: when the command exits, or on Ctrl-C)"},
 	{"preset", 0, true, OPT_PRESET, "NAME", "quick (5 s @ 99 Hz), default (10 s @ 99 Hz), detailed (20 s @ 997 Hz)"},
 	{"event", 'e', true, OPT_EVENT, "EVENT", "cpu-clock (default), task-clock, page-faults, context-switches, ..., SUBSYS:TRACEPOINT"},
+	{"off-cpu", 0, false, OPT_OFF_CPU, NULL, "off-CPU time: how long threads were switched out, charged to their stacks at the switch (microseconds)"},
+	{"min-block", 0, true, OPT_MIN_BLOCK, "US", "--off-cpu: drop blocks shorter than US microseconds"},
 	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
 	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
 	{"mmap-pages", 'm', true, OPT_MMAP_PAGES, "N", "ring buffer pages per CPU, a power of two (default 128; 512 with dwarf)"},
@@ -104,7 +108,9 @@ struct cli {
 	const char *outputs[MAX_OUTPUTS];
 	size_t noutputs;
 	const char *pids_text, *cpus_text, *cgroup, *event, *preset;
-	bool system, quiet, user_only, count_period, freq_given, duration_given;
+	bool system, quiet, user_only, count_period, freq_given, duration_given, off_cpu;
+	unsigned long min_block_us;
+	bool palette_given;
 	unsigned long freq, period, mmap_pages;
 	double duration;
 	fk_callgraph callgraph;
@@ -228,8 +234,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_COUNT_PERIOD:
 			c->count_period = true;
 			break;
+		case OPT_OFF_CPU:
+			c->off_cpu = true;
+			break;
+		case OPT_MIN_BLOCK:
+			if (fk_parse_uint(a, 0, 1ul << 40, &c->min_block_us) < 0)
+				return bad_value(c, "--min-block", a, "a number of microseconds");
+			break;
 		default:
 			if (cmd_graph_option_id(id)) {
+				c->palette_given |= id == CMD_GRAPH_COLORS;
 				int rc = cmd_graph_option(c->prog, &c->graph, id, a);
 				if (rc)
 					return rc;
@@ -267,6 +281,10 @@ done:
 	}
 	if (targets > 1) {
 		fprintf(stderr, "%s: choose one target: a command, -p, -a or --cgroup\n", c->prog);
+		return 2;
+	}
+	if (c->off_cpu && c->event) {
+		fprintf(stderr, "%s: --off-cpu records sched:sched_switch; it does not go with -e\n", c->prog);
 		return 2;
 	}
 	if (c->naming.show_context && !c->naming.show_inline) {
@@ -431,7 +449,8 @@ static int run(struct cli *c)
 
 	raise_fd_limit();
 	fk_sampler_config sc = {0};
-	if (fk_event_parse(c->event ? c->event : "cpu-clock", &sc.event, &err) < 0) {
+	const char *event = c->event ? c->event : c->off_cpu ? "sched:sched_switch" : "cpu-clock";
+	if (fk_event_parse(event, &sc.event, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
 		status = 1;
 		goto out;
@@ -448,7 +467,8 @@ static int run(struct cli *c)
 		ncpus = fk_online_cpus(cpus, MAX_CPUS);
 	}
 	sc.frequency = c->freq;
-	sc.period = c->period;
+	sc.period = c->off_cpu ? 1 : c->period;
+	sc.context_switch = c->off_cpu;
 	sc.callgraph = c->callgraph;
 	sc.stack_bytes = c->stack_bytes;
 	sc.regs_mask = FK_UNWIND_REGS_MASK;
@@ -457,7 +477,8 @@ static int run(struct cli *c)
 	sc.ncpus = ncpus;
 	sc.buffer_pages = c->mmap_pages ? c->mmap_pages : (c->callgraph == FK_CALLGRAPH_DWARF ? 512 : 128);
 
-	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true};
+	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true, c->off_cpu,
+				  (uint64_t)c->min_block_us * 1000};
 	if (c->naming.show_inline)
 		inliner = fk_inliner_new(c->naming.show_context);
 	recorder = fk_recorder_new(&ro, profile, inliner);
@@ -603,12 +624,19 @@ static int run(struct cli *c)
 			 c->cpus_text ? c->cpus_text : "");
 	else
 		snprintf(cmdline, sizeof(cmdline), "cgroup %s", c->cgroup);
-	if (sc.event.time_based)
+	if (c->off_cpu)
+		snprintf(title, sizeof(title), "Off-CPU Time: %s", cmdline);
+	else if (sc.event.time_based)
 		snprintf(title, sizeof(title), "%s (%s @ %lu Hz)", cmdline, sc.event.name, c->freq);
 	else
 		snprintf(title, sizeof(title), "%s (%s)", cmdline, sc.event.name);
-	snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
-		 (unsigned long long)st->samples, (unsigned long long)st->lost);
+	if (c->off_cpu)
+		snprintf(subtitle, sizeof(subtitle), "%.1f s recorded, %.3f s blocked in %llu switches, %llu lost",
+			 elapsed, (double)st->blocked_ns / 1e9, (unsigned long long)st->samples,
+			 (unsigned long long)st->lost);
+	else
+		snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
+			 (unsigned long long)st->samples, (unsigned long long)st->lost);
 	fk_flamegraph_options fg = c->graph.fg;
 	if (!fg.title || !*fg.title)
 		fg.title = title;
@@ -616,6 +644,12 @@ static int run(struct cli *c)
 		fg.subtitle = subtitle;
 	if (!sc.event.time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
 		fg.count_name = "events";
+	if (c->off_cpu) {
+		if (strcmp(fg.count_name, "samples") == 0)
+			fg.count_name = "us";
+		if (fg.palette == FK_PALETTE_HOT && !c->palette_given)
+			fg.palette = FK_PALETTE_IO;
+	}
 
 	bool wrote_all = true;
 	for (size_t i = 0; i < c->noutputs; i++) {
@@ -645,6 +679,9 @@ static int run(struct cli *c)
 			fprintf(stderr, "%s: the kernel dropped %llu samples (ring buffer full): try a "
 					"larger -m or a lower -F\n",
 				c->prog, (unsigned long long)st->lost);
+		if (c->off_cpu)
+			fprintf(stderr, "%s: off-CPU: %.3f s blocked in %llu switches\n", c->prog,
+				(double)st->blocked_ns / 1e9, (unsigned long long)st->samples);
 		if (st->samples == 0)
 			fprintf(stderr, "%s: no samples: the target used no CPU while sampled%s\n", c->prog,
 				c->ncommand ? " (or exited at once)" : "");

@@ -280,6 +280,7 @@ static void fill_attr(const fk_sampler_config *c, struct perf_event_attr *attr, 
 	attr->task = 1;
 	attr->sample_id_all = 1;
 	attr->watermark = 1;
+	attr->context_switch = c->context_switch;
 }
 
 static const char *event_kind(const fk_event_spec *e)
@@ -717,6 +718,16 @@ bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_rec
 	case PERF_RECORD_LOST_SAMPLES:
 		r->type = FK_REC_LOST;
 		r->lost = take_u64(&c);
+		take_sample_id(s, &c, r);
+		return !c.bad;
+	case PERF_RECORD_SWITCH:
+	case PERF_RECORD_SWITCH_CPU_WIDE:
+		/* the sample_id names the task switched in or out (CPU-wide records also carry
+		 * the other task, which the next record for that task tells again) */
+		r->type = FK_REC_SWITCH;
+		r->switch_out = (h.misc & PERF_RECORD_MISC_SWITCH_OUT) != 0;
+		if (h.type == PERF_RECORD_SWITCH_CPU_WIDE)
+			take_u64(&c); /* next_prev_pid, next_prev_tid */
 		take_sample_id(s, &c, r);
 		return !c.bad;
 	case PERF_RECORD_THROTTLE:

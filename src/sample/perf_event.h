@@ -51,6 +51,7 @@ typedef struct fk_sampler_config {
 	const char *cgroup;    /* FK_TARGET_CGROUP: the directory */
 	bool enable_on_exec;   /* start counting when the (single) task execs */
 	size_t buffer_pages;   /* per CPU ring buffer, a power of two */
+	bool context_switch;   /* also PERF_RECORD_SWITCH records (switch in and out) */
 } fk_sampler_config;
 
 typedef struct fk_sampler fk_sampler;
@@ -79,6 +80,7 @@ enum {
 	FK_REC_EXIT,
 	FK_REC_LOST,
 	FK_REC_THROTTLE,
+	FK_REC_SWITCH, /* the task pid/tid was switched in (or out: switch_out) at time */
 };
 
 typedef struct fk_record {
@@ -110,6 +112,8 @@ typedef struct fk_record {
 	int ppid, ptid;
 	/* FK_REC_LOST */
 	uint64_t lost;
+	/* FK_REC_SWITCH */
+	bool switch_out;
 } fk_record;
 
 /* Called for every record: decoded, and as the raw bytes (to keep for later decoding with

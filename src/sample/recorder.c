@@ -5,10 +5,21 @@
 #include <linux/perf_event.h>
 
 #include "../symbol/maps.h"
+#include "../symbol/sym_util.h"
 #include "../symbol/symbolizer.h"
 #include "unwind.h"
 
 enum { MAX_FRAMES = 1024 };
+
+/* off-CPU: a thread's stack when it was switched out */
+struct blocked {
+	int pid;
+	bool waiting;  /* switched out, not yet back */
+	uint64_t since; /* time switched out */
+	size_t n;
+	uint64_t *pcs;
+	bool *pc_kernel;
+};
 
 struct pending {
 	uint64_t time, seq;
@@ -37,6 +48,10 @@ struct fk_recorder {
 	/* processes looked up in /proc because their samples came before anything else */
 	int *tried;
 	size_t tried_mask, tried_count;
+
+	/* off-CPU: threads switched out, by tid (struct blocked) */
+	fk_u64map blocked;
+	uint64_t last_time; /* of any record */
 
 	/* one sample being folded */
 	uint64_t pcs[MAX_FRAMES];
@@ -79,6 +94,15 @@ void fk_recorder_free(fk_recorder *r)
 	free(r->queue);
 	free(r->text);
 	free(r->tried);
+	for (size_t i = 0; r->blocked.mask && i <= r->blocked.mask; i++) {
+		struct blocked *b = r->blocked.values[i];
+		if (b) {
+			free(b->pcs);
+			free(b->pc_kernel);
+			free(b);
+		}
+	}
+	fk_u64map_free(&r->blocked);
 	free(r);
 }
 
@@ -178,10 +202,9 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 	return n;
 }
 
-static void fold_sample(fk_recorder *r, const fk_record *rec)
+/* Folds the stack in r->pcs[0..n) of thread tid of pid with count. */
+static void fold_stack(fk_recorder *r, int pid, int tid, size_t n, double count)
 {
-	learn_process(r, rec->pid);
-	size_t n = sample_pcs(r, rec);
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool kernel = r->pc_kernel[i];
@@ -193,7 +216,7 @@ static void fold_sample(fk_recorder *r, const fk_record *rec)
 			fk_symbolize_kernel(r->symbolizer, at, &sym);
 			r->stats.kernel_frames++;
 		} else {
-			fk_symbolize_user(r->symbolizer, r->processes, rec->pid, at, &sym);
+			fk_symbolize_user(r->symbolizer, r->processes, pid, at, &sym);
 		}
 		size_t name_len = sym.name ? strlen(sym.name) : 9;
 		size_t mod_len = strlen(sym.module);
@@ -220,14 +243,62 @@ static void fold_sample(fk_recorder *r, const fk_record *rec)
 		r->lines[i].func = r->text + r->offsets[i].func;
 		r->lines[i].mod = r->text + r->offsets[i].mod;
 	}
-	const char *comm = rec->pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, rec->pid, rec->tid);
+	const char *comm = pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, pid, tid);
 	char unknown_comm[24];
 	if (!comm) {
-		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", rec->pid);
+		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
 	}
-	double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
-	fk_perf_parser_add_sample(r->parser, comm, rec->pid, rec->tid, count, r->lines, n);
+	fk_perf_parser_add_sample(r->parser, comm, pid, tid, count, r->lines, n);
+}
+
+/* ---- off-CPU time: a thread's stack when switched out, charged when switched in ---- */
+
+static void switched_out(fk_recorder *r, const fk_record *rec, size_t n)
+{
+	struct blocked *b = fk_u64map_get(&r->blocked, (uint64_t)(uint32_t)rec->tid);
+	if (!b) {
+		b = fk_xcalloc(1, sizeof(*b));
+		b->pcs = fk_xmalloc(MAX_FRAMES * sizeof(uint64_t));
+		b->pc_kernel = fk_xmalloc(MAX_FRAMES * sizeof(bool));
+		fk_u64map_put(&r->blocked, (uint64_t)(uint32_t)rec->tid, b);
+	}
+	b->pid = rec->pid;
+	b->waiting = true;
+	b->since = rec->time;
+	b->n = n;
+	memcpy(b->pcs, r->pcs, n * sizeof(uint64_t));
+	memcpy(b->pc_kernel, r->pc_kernel, n * sizeof(bool));
+}
+
+/* Charges the time since tid was switched out, in microseconds, to its stack then. */
+static void charge_blocked(fk_recorder *r, int tid, uint64_t now)
+{
+	struct blocked *b = fk_u64map_get(&r->blocked, (uint64_t)(uint32_t)tid);
+	if (!b || !b->waiting)
+		return;
+	b->waiting = false;
+	if (now < b->since)
+		return;
+	uint64_t ns = now - b->since;
+	if (ns < r->opt.min_block_ns)
+		return;
+	memcpy(r->pcs, b->pcs, b->n * sizeof(uint64_t));
+	memcpy(r->pc_kernel, b->pc_kernel, b->n * sizeof(bool));
+	fold_stack(r, b->pid, tid, b->n, (double)((ns + 500) / 1000));
+	r->stats.blocked_ns += ns;
+}
+
+static void fold_sample(fk_recorder *r, const fk_record *rec)
+{
+	learn_process(r, rec->pid);
+	size_t n = sample_pcs(r, rec);
+	if (r->opt.off_cpu) {
+		switched_out(r, rec, n);
+	} else {
+		double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
+		fold_stack(r, rec->pid, rec->tid, n, count);
+	}
 	r->stats.samples++;
 	if (!r->stats.first_time || rec->time < r->stats.first_time)
 		r->stats.first_time = rec->time;
@@ -263,6 +334,12 @@ static void apply(fk_recorder *r, const fk_record *rec)
 		break;
 	case FK_REC_THROTTLE:
 		r->stats.throttled++;
+		break;
+	case FK_REC_SWITCH:
+		if (r->opt.off_cpu && !rec->switch_out && rec->tid > 0)
+			charge_blocked(r, rec->tid, rec->time);
+		if (rec->time > r->last_time)
+			r->last_time = rec->time;
 		break;
 	}
 }
@@ -307,6 +384,13 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 		done++;
 	}
 	r->prev_round_max = r->round_max;
+	if (final && r->opt.off_cpu) {
+		/* threads still blocked when sampling stopped: blocked until then */
+		uint64_t end = r->last_time > r->round_max ? r->last_time : r->round_max;
+		for (size_t i = 0; r->blocked.mask && i <= r->blocked.mask; i++)
+			if (r->blocked.values[i])
+				charge_blocked(r, (int)r->blocked.keys[i], end);
+	}
 	if (done == 0)
 		return;
 	/* keep the rest, packed at the front */

@@ -17,6 +17,10 @@ typedef struct fk_recorder_options {
 	bool count_period;      /* add each sample's period (perf script | collapse does),
 				 * not 1 */
 	bool demangle;
+	bool off_cpu;           /* samples are switch-outs (sched:sched_switch): charge each
+				 * thread's time until it is switched in (FK_REC_SWITCH) to
+				 * its stack then, in microseconds */
+	uint64_t min_block_ns;  /* off_cpu: shorter blocks are dropped */
 } fk_recorder_options;
 
 typedef struct fk_recorder_stats {
@@ -25,6 +29,7 @@ typedef struct fk_recorder_stats {
 	uint64_t throttled;     /* times the kernel throttled the sampling rate */
 	uint64_t kernel_frames; /* kernel frames seen */
 	uint64_t unwind_short;  /* dwarf: samples whose unwinding stopped at the leaf */
+	uint64_t blocked_ns;    /* off_cpu: time charged */
 	uint64_t first_time, last_time; /* of the samples, perf clock ns */
 } fk_recorder_stats;
 

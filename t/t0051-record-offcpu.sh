@@ -1,0 +1,84 @@
+#!/bin/sh
+# flamekit record --off-cpu: blocked time charged to the stack a thread had when it was
+# switched out (sched:sched_switch with callchains + the kernel's switch records), in
+# microseconds, with the io palette. The workload (tests/fixtures/rec_block.c) blocks
+# 10 x 100 ms in block_here, 5 x 100 ms in a thread (thread_block) and in a forked child
+# (child_block). Needs perf_event_open on tracepoints (root here).
+. "$(dirname "$0")/lib.sh"
+
+BLOCK=$FK_FIXTURES/rec_block
+
+# us FILE FUNC: the microseconds of the stacks through frame FUNC
+us() { grep ";$2;" "$1" | awk '{s += $NF} END {printf "%d\n", s}'; }
+# within VALUE WANT PERCENT
+within() {
+	awk -v v="$1" -v w="$2" -v p="$3" 'BEGIN {
+		d = v - w; if (d < 0) d = -d
+		printf "%d us (want %d +- %d%%)\n", v, w, p
+		exit !(d <= w * p / 100)
+	}'
+}
+
+if [ "$(id -u)" -ne 0 ] && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 0 ]; then
+	test_skip "off-CPU recording" "tracepoints need root or perf_event_paranoid <= 0"
+	done_testing
+	exit 0
+fi
+
+record_block() {
+	"$FK" record --off-cpu --call-graph dwarf -o "$TRASH/off.folded" -o "$TRASH/off.svg" \
+		-- "$BLOCK" >"$TRASH/out" 2>"$TRASH/err"
+	cat "$TRASH/err"
+	contains "$TRASH/out" "rec_block: done"
+	within "$(us "$TRASH/off.folded" block_here)" 1000000 10
+	# below main, under the sleeping system call
+	grep -q ';main;block_here;.*nanosleep.*;schedule;__schedule [0-9]*$' "$TRASH/off.folded"
+}
+test_ok "blocking 10 x 100 ms in block_here shows 1 s +- 10% there (us), under nanosleep" record_block
+
+threads_and_children() {
+	within "$(us "$TRASH/off.folded" thread_block)" 500000 10
+	within "$(us "$TRASH/off.folded" child_block)" 500000 10
+}
+test_ok "a thread and a forked child: 0.5 s +- 10% each under thread_block and child_block" threads_and_children
+
+svg_look() {
+	grep -q '<svg' "$TRASH/off.svg"
+	contains "$TRASH/off.svg" "Off-CPU Time"
+	# io palette: blues; counts in us
+	grep -q 'us, 100%' "$TRASH/off.svg" || grep -q ' us, ' "$TRASH/off.svg"
+	grep -q 'fill="rgb(80,[0-9]*,[0-9]*)"\|fill="rgb([0-9]*,[0-9]*,2[0-9][0-9])"' "$TRASH/off.svg"
+	grep -q 'blocked in' "$TRASH/err"
+}
+test_ok "the SVG: title Off-CPU Time, counts in us, io (blue) colors; the summary gives the blocked time" svg_look
+
+min_block() {
+	"$FK" record -q --off-cpu --min-block 150000 -o "$TRASH/min.folded" -- "$BLOCK" >/dev/null
+	# every block is 100 ms: none is left
+	[ ! -s "$TRASH/min.folded" ] || { cat "$TRASH/min.folded"; false; }
+	"$FK" record -q --off-cpu --min-block 50000 -o "$TRASH/min2.folded" -- "$BLOCK" >/dev/null
+	within "$(awk '{s += $NF} END {printf "%d\n", s}' "$TRASH/min2.folded")" 2000000 10
+}
+test_ok "--min-block US drops shorter blocks (150 ms: nothing; 50 ms: the 2 s of 100 ms sleeps)" min_block
+
+pid_mode() {
+	"$BLOCK" >/dev/null &
+	pid=$!
+	sleep 0.2
+	"$FK" record -q --off-cpu -p "$pid" -d 0.5 -o "$TRASH/p.folded"
+	wait "$pid"
+	# about 0.5 s of main's thread (and the helper thread for the first 0.3 s)
+	v=$(awk '{s += $NF} END {printf "%d\n", s}' "$TRASH/p.folded")
+	[ "$v" -ge 400000 ] && [ "$v" -le 900000 ]
+}
+test_ok "-p PID -d 0.5: the blocked time of the running process in that window" pid_mode
+
+conflicts() {
+	rc=0
+	"$FK" record --off-cpu -e cpu-clock -o "$TRASH/x.svg" -- true 2>"$TRASH/err" || rc=$?
+	[ "$rc" -eq 2 ]
+	contains "$TRASH/err" "does not go with -e"
+}
+test_ok "--off-cpu with -e: a usage error" conflicts
+
+done_testing
