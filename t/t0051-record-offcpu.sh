@@ -1,9 +1,9 @@
 #!/bin/sh
-# flamekit record --off-cpu: blocked time charged to the stack a thread had when it was
+# flamekit record --off-cpu and --wall: blocked time charged to the stack a thread had when it was
 # switched out (sched:sched_switch with callchains + the kernel's switch records), in
 # microseconds, with the io palette. The workload (tests/fixtures/rec_block.c) blocks
 # 10 x 100 ms in block_here, 5 x 100 ms in a thread (thread_block) and in a forked child
-# (child_block). Needs perf_event_open on tracepoints (root here).
+# (child_block); rec_mix.c computes 50 ms and waits 50 ms ten times. Needs perf_event_open on tracepoints (root here).
 . "$(dirname "$0")/lib.sh"
 
 BLOCK=$FK_FIXTURES/rec_block
@@ -73,12 +73,35 @@ pid_mode() {
 }
 test_ok "-p PID -d 0.5: the blocked time of the running process in that window" pid_mode
 
+MIX=$FK_FIXTURES/rec_mix
+wall() {
+	"$FK" record --wall --call-graph dwarf -F 997 -o "$TRASH/wall.folded" -- "$MIX" \
+		>/dev/null 2>"$TRASH/err"
+	cat "$TRASH/err"
+	running=$(grep '^\[running\];rec_mix;' "$TRASH/wall.folded" | awk '{s += $NF} END {printf "%d\n", s}')
+	blocked=$(grep '^\[blocked\];rec_mix;' "$TRASH/wall.folded" | awk '{s += $NF} END {printf "%d\n", s}')
+	# every stack starts with [running] or [blocked]
+	! grep -v '^\[running\];\|^\[blocked\];' "$TRASH/wall.folded"
+	# compute: 0.5 s of wall time, running (or runnable but preempted on a busy machine)
+	within "$(grep ';compute[; ]' "$TRASH/wall.folded" | awk '{s += $NF} END {printf "%d\n", s}')" 500000 10
+	[ "$(grep '^\[running\];.*;compute [0-9]*$' "$TRASH/wall.folded" | awk '{s += $NF} END {printf "%d\n", s}')" -ge 250000 ]
+	within "$(grep '^\[blocked\];.*;wait_io;' "$TRASH/wall.folded" | awk '{s += $NF} END {printf "%d\n", s}')" 500000 10
+	# the wall time adds up: running + blocked = the program's 1 s
+	within $((running + blocked)) 1000000 10
+	contains "$TRASH/err" "wall clock:"
+}
+test_ok "--wall: compute 0.5 s (mostly [running]), wait_io 0.5 s under [blocked], 1 s in all (us, +- 10%)" wall
+
 conflicts() {
 	rc=0
 	"$FK" record --off-cpu -e cpu-clock -o "$TRASH/x.svg" -- true 2>"$TRASH/err" || rc=$?
 	[ "$rc" -eq 2 ]
 	contains "$TRASH/err" "does not go with -e"
+	rc=0
+	"$FK" record --off-cpu --wall -o "$TRASH/x.svg" -- true 2>"$TRASH/err" || rc=$?
+	[ "$rc" -eq 2 ]
+	[ ! -e "$TRASH/x.svg" ]
 }
-test_ok "--off-cpu with -e: a usage error" conflicts
+test_ok "--off-cpu with -e, --off-cpu with --wall: usage errors" conflicts
 
 done_testing

@@ -41,6 +41,7 @@ enum {
 	OPT_COUNT_PERIOD,
 	OPT_USER_ONLY,
 	OPT_OFF_CPU,
+	OPT_WALL,
 	OPT_MIN_BLOCK,
 };
 
@@ -56,6 +57,7 @@ static const fk_option record_options[] = {
 	{"preset", 0, true, OPT_PRESET, "NAME", "quick (5 s @ 99 Hz), default (10 s @ 99 Hz), detailed (20 s @ 997 Hz)"},
 	{"event", 'e', true, OPT_EVENT, "EVENT", "cpu-clock (default), task-clock, page-faults, context-switches, ..., SUBSYS:TRACEPOINT"},
 	{"off-cpu", 0, false, OPT_OFF_CPU, NULL, "off-CPU time: how long threads were switched out, charged to their stacks at the switch (microseconds)"},
+	{"wall", 0, false, OPT_WALL, NULL, "wall-clock time: on-CPU samples and off-CPU time in one graph, in microseconds, under [running] and [blocked]"},
 	{"min-block", 0, true, OPT_MIN_BLOCK, "US", "--off-cpu: drop blocks shorter than US microseconds"},
 	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
 	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
@@ -108,7 +110,7 @@ struct cli {
 	const char *outputs[MAX_OUTPUTS];
 	size_t noutputs;
 	const char *pids_text, *cpus_text, *cgroup, *event, *preset;
-	bool system, quiet, user_only, count_period, freq_given, duration_given, off_cpu;
+	bool system, quiet, user_only, count_period, freq_given, duration_given, off_cpu, wall;
 	unsigned long min_block_us;
 	bool palette_given;
 	unsigned long freq, period, mmap_pages;
@@ -237,6 +239,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_OFF_CPU:
 			c->off_cpu = true;
 			break;
+		case OPT_WALL:
+			c->wall = true;
+			break;
 		case OPT_MIN_BLOCK:
 			if (fk_parse_uint(a, 0, 1ul << 40, &c->min_block_us) < 0)
 				return bad_value(c, "--min-block", a, "a number of microseconds");
@@ -283,8 +288,13 @@ done:
 		fprintf(stderr, "%s: choose one target: a command, -p, -a or --cgroup\n", c->prog);
 		return 2;
 	}
-	if (c->off_cpu && c->event) {
-		fprintf(stderr, "%s: --off-cpu records sched:sched_switch; it does not go with -e\n", c->prog);
+	if ((c->off_cpu || c->wall) && c->event) {
+		fprintf(stderr, "%s: --%s records sched:sched_switch; it does not go with -e\n", c->prog,
+			c->off_cpu ? "off-cpu" : "wall");
+		return 2;
+	}
+	if (c->off_cpu && c->wall) {
+		fprintf(stderr, "%s: choose --off-cpu or --wall (which has the off-CPU time too)\n", c->prog);
 		return 2;
 	}
 	if (c->naming.show_context && !c->naming.show_inline) {
@@ -469,6 +479,16 @@ static int run(struct cli *c)
 	sc.frequency = c->freq;
 	sc.period = c->off_cpu ? 1 : c->period;
 	sc.context_switch = c->off_cpu;
+	if (c->wall) {
+		sc.with_second = true;
+		sc.second_period = 1;
+		sc.second_context_switch = true;
+		if (fk_event_parse("sched:sched_switch", &sc.second, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			status = 1;
+			goto out;
+		}
+	}
 	sc.callgraph = c->callgraph;
 	sc.stack_bytes = c->stack_bytes;
 	sc.regs_mask = FK_UNWIND_REGS_MASK;
@@ -477,7 +497,8 @@ static int run(struct cli *c)
 	sc.ncpus = ncpus;
 	sc.buffer_pages = c->mmap_pages ? c->mmap_pages : (c->callgraph == FK_CALLGRAPH_DWARF ? 512 : 128);
 
-	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true, c->off_cpu,
+	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true,
+				  c->off_cpu ? 0 : c->wall ? 1 : -1, c->wall,
 				  (uint64_t)c->min_block_us * 1000};
 	if (c->naming.show_inline)
 		inliner = fk_inliner_new(c->naming.show_context);
@@ -626,6 +647,8 @@ static int run(struct cli *c)
 		snprintf(cmdline, sizeof(cmdline), "cgroup %s", c->cgroup);
 	if (c->off_cpu)
 		snprintf(title, sizeof(title), "Off-CPU Time: %s", cmdline);
+	else if (c->wall)
+		snprintf(title, sizeof(title), "Wall-Clock Time: %s (%lu Hz on CPU)", cmdline, c->freq);
 	else if (sc.event.time_based)
 		snprintf(title, sizeof(title), "%s (%s @ %lu Hz)", cmdline, sc.event.name, c->freq);
 	else
@@ -633,6 +656,10 @@ static int run(struct cli *c)
 	if (c->off_cpu)
 		snprintf(subtitle, sizeof(subtitle), "%.1f s recorded, %.3f s blocked in %llu switches, %llu lost",
 			 elapsed, (double)st->blocked_ns / 1e9, (unsigned long long)st->samples,
+			 (unsigned long long)st->lost);
+	else if (c->wall)
+		snprintf(subtitle, sizeof(subtitle), "%.1f s recorded, %.3f s running (sampled), %.3f s blocked, %llu lost",
+			 elapsed, (double)st->running_ns / 1e9, (double)st->blocked_ns / 1e9,
 			 (unsigned long long)st->lost);
 	else
 		snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
@@ -644,6 +671,8 @@ static int run(struct cli *c)
 		fg.subtitle = subtitle;
 	if (!sc.event.time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
 		fg.count_name = "events";
+	if ((c->off_cpu || c->wall) && strcmp(fg.count_name, "samples") == 0)
+		fg.count_name = "us";
 	if (c->off_cpu) {
 		if (strcmp(fg.count_name, "samples") == 0)
 			fg.count_name = "us";
@@ -682,6 +711,9 @@ static int run(struct cli *c)
 		if (c->off_cpu)
 			fprintf(stderr, "%s: off-CPU: %.3f s blocked in %llu switches\n", c->prog,
 				(double)st->blocked_ns / 1e9, (unsigned long long)st->samples);
+		if (c->wall)
+			fprintf(stderr, "%s: wall clock: %.3f s running (sampled), %.3f s blocked\n", c->prog,
+				(double)st->running_ns / 1e9, (double)st->blocked_ns / 1e9);
 		if (st->samples == 0)
 			fprintf(stderr, "%s: no samples: the target used no CPU while sampled%s\n", c->prog,
 				c->ncommand ? " (or exited at once)" : "");

@@ -847,8 +847,8 @@ static void stack_line(fk_perf_parser *pp, const char *line, size_t len, line_cu
 	stack_prepend_group(pp);
 }
 
-void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *comm, int pid, int tid,
-			       double period, const fk_perf_stack_line *frames, size_t n)
+void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *root, const char *comm, int pid,
+			       int tid, double period, const fk_perf_stack_line *frames, size_t n)
 {
 	/* the event line perf script would print: "comm PID/TID ..." */
 	char line[128];
@@ -869,6 +869,19 @@ void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *comm, int pid, in
 	for (size_t i = 0; i < n; i++) {
 		stack_line_frames(pp, &frames[i], &none);
 		stack_prepend_group(pp);
+	}
+	if (root) {
+		/* the process frame goes on first, then root under it */
+		pp->group_len = 0;
+		group_push_name(pp, pp->pname, pp->pname_len);
+		stack_prepend_group(pp);
+		group_push(pp, fk_intern(pp->names, root, strlen(root)));
+		stack_prepend_group(pp);
+		fk_profile_add_stack(pp->profile, fk_stack_builder_names(&pp->stack),
+				     fk_stack_builder_depth(&pp->stack), pp->period);
+		pp->samples++;
+		sample_reset(pp);
+		return;
 	}
 	sample_end(pp);
 }

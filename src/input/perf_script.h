@@ -69,7 +69,8 @@ bool fk_perf_match_stack_line(const char *line, size_t len, fk_perf_stack_line *
  * the same rules: comm/pid/tid make the root frame (tid 0 as in perf script's "comm
  * PID"), frames are leaf first as perf script prints them, each with the address, the
  * symbol as perf script shows it ("name+0xOFF" or "[unknown]") and the module. No event
- * filtering: the caller chooses the samples. */
-void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *comm, int pid, int tid,
-			       double period, const fk_perf_stack_line *frames, size_t n);
+ * filtering: the caller chooses the samples. root: a frame put under the process's
+ * frame (as "[running]" / "[blocked]" in wall-clock profiles), or NULL. */
+void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *root, const char *comm, int pid,
+			       int tid, double period, const fk_perf_stack_line *frames, size_t n);
 #endif

@@ -35,7 +35,23 @@ struct fk_sampler {
 	uint8_t *scratch; /* a record that wraps around the buffer's end, copied */
 	size_t scratch_cap;
 	int cgroup_fd;
+	uint64_t *second_ids; /* the kernel's ids of the second event's fds, sorted */
+	size_t nsecond_ids, second_ids_cap;
 };
+
+/* Which event a record's id belongs to: 1 for the second event, else 0. */
+static int event_of(const fk_sampler *s, uint64_t id)
+{
+	size_t lo = 0, hi = s->nsecond_ids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->second_ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nsecond_ids && s->second_ids[lo] == id;
+}
 
 /* ---- events by name ---- */
 
@@ -237,17 +253,22 @@ static int sys_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, i
 	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
 }
 
-static void fill_attr(const fk_sampler_config *c, struct perf_event_attr *attr, uint64_t *type)
+/* The attributes of the sampler's event (second: of its second event). Both have the
+ * same sample_type, so records in one buffer decode alike. */
+static void fill_attr(const fk_sampler_config *c, bool second, struct perf_event_attr *attr,
+		      uint64_t *type)
 {
+	const fk_event_spec *e = second ? &c->second : &c->event;
+	uint64_t period = second ? c->second_period : c->period;
 	memset(attr, 0, sizeof(*attr));
 	attr->size = sizeof(*attr);
-	attr->type = c->event.type;
-	attr->config = c->event.config;
-	if (c->event.time_based) {
+	attr->type = e->type;
+	attr->config = e->config;
+	if (e->time_based) {
 		attr->freq = 1;
 		attr->sample_freq = c->frequency;
 	} else {
-		attr->sample_period = c->period ? c->period : 1;
+		attr->sample_period = period ? period : 1;
 	}
 	uint64_t st = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
 		      PERF_SAMPLE_TIME | PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
@@ -263,8 +284,6 @@ static void fill_attr(const fk_sampler_config *c, struct perf_event_attr *attr, 
 		st |= PERF_SAMPLE_BRANCH_STACK;
 		attr->branch_sample_type = PERF_SAMPLE_BRANCH_USER | PERF_SAMPLE_BRANCH_CALL_STACK;
 	}
-	if (c->event.type == PERF_TYPE_TRACEPOINT)
-		st |= PERF_SAMPLE_RAW;
 	attr->sample_type = st;
 	*type = st;
 	attr->disabled = 1;
@@ -273,14 +292,15 @@ static void fill_attr(const fk_sampler_config *c, struct perf_event_attr *attr, 
 	attr->exclude_kernel = c->exclude_kernel;
 	attr->exclude_callchain_kernel = c->exclude_kernel;
 	attr->exclude_hv = 1;
-	attr->mmap = 1;
-	attr->mmap2 = 1;
-	attr->comm = 1;
-	attr->comm_exec = 1;
-	attr->task = 1;
+	/* the first event reports mmaps, comms, forks and exits for both */
+	attr->mmap = !second;
+	attr->mmap2 = !second;
+	attr->comm = !second;
+	attr->comm_exec = !second;
+	attr->task = !second;
 	attr->sample_id_all = 1;
 	attr->watermark = 1;
-	attr->context_switch = c->context_switch;
+	attr->context_switch = second ? c->second_context_switch : c->context_switch;
 }
 
 static const char *event_kind(const fk_event_spec *e)
@@ -296,8 +316,8 @@ static const char *event_kind(const fk_event_spec *e)
 }
 
 /* Explains a failed perf_event_open. */
-static int open_error(const fk_sampler_config *c, int e, int pid, int cpu, bool *eperm_kernel,
-		      fk_error *err)
+static int open_error(const fk_sampler_config *c, const fk_event_spec *ev, int e, int pid, int cpu,
+		      bool *eperm_kernel, fk_error *err)
 {
 	int paranoid = fk_perf_paranoid();
 	if (c->callgraph == FK_CALLGRAPH_LBR && (e == EOPNOTSUPP || e == ENOENT || e == EINVAL))
@@ -306,12 +326,12 @@ static int open_error(const fk_sampler_config *c, int e, int pid, int cpu, bool 
 				    "stacks, Intel hardware PMU); this machine has none (hardware "
 				    "counters are not available, as in most VMs): use --call-graph fp "
 				    "or dwarf");
-	if (c->event.type == PERF_TYPE_HARDWARE && (e == ENOENT || e == EOPNOTSUPP || e == ENODEV))
+	if (ev->type == PERF_TYPE_HARDWARE && (e == ENOENT || e == EOPNOTSUPP || e == ENODEV))
 		return fk_error_set(err,
 				    "event '%s': this machine has no hardware performance counters "
 				    "(usual in a VM: the hypervisor does not expose a PMU); use a "
 				    "software event such as -e cpu-clock (the default)",
-				    c->event.name);
+				    ev->name);
 	if (e == ESRCH)
 		return fk_error_set(err, "no such process: %d", pid);
 	if (c->target == FK_TARGET_CGROUP && e == EBADF)
@@ -341,13 +361,13 @@ static int open_error(const fk_sampler_config *c, int e, int pid, int cpu, bool 
 	if (e == EMFILE)
 		return fk_error_set(err, "too many open files opening perf events (raise ulimit -n)");
 	if (e == ENOENT || e == EOPNOTSUPP || e == ENODEV)
-		return fk_error_set(err, "%s event '%s' is not supported here: %s", event_kind(&c->event),
-				    c->event.name, strerror(e));
+		return fk_error_set(err, "%s event '%s' is not supported here: %s", event_kind(ev),
+				    ev->name, strerror(e));
 	if (e == EINVAL && cpu >= 0)
 		return fk_error_set(err, "perf_event_open for %s event '%s' on CPU %d: %s (is CPU %d online?)",
-				    event_kind(&c->event), c->event.name, cpu, strerror(e), cpu);
-	return fk_error_set(err, "perf_event_open for %s event '%s': %s", event_kind(&c->event),
-			    c->event.name, strerror(e));
+				    event_kind(ev), ev->name, cpu, strerror(e), cpu);
+	return fk_error_set(err, "perf_event_open for %s event '%s': %s", event_kind(ev), ev->name,
+			    strerror(e));
 }
 
 static void add_fd(fk_sampler *s, int fd)
@@ -399,9 +419,14 @@ int fk_sampler_open(const fk_sampler_config *config, fk_sampler **out, bool *epe
 	if (eperm_kernel)
 		*eperm_kernel = false;
 
-	struct perf_event_attr attr;
-	fill_attr(&s->config, &attr, &s->sample_type);
-	attr.wakeup_watermark = (uint32_t)(s->config.buffer_pages * s->page_size / 4);
+	struct perf_event_attr attrs[2];
+	uint64_t second_type;
+	fill_attr(&s->config, false, &attrs[0], &s->sample_type);
+	fill_attr(&s->config, true, &attrs[1], &second_type);
+	for (int i = 0; i < 2; i++)
+		attrs[i].wakeup_watermark = (uint32_t)(s->config.buffer_pages * s->page_size / 4);
+	const fk_event_spec *specs[2] = {&config->event, &config->second};
+	int nevents = config->with_second ? 2 : 1;
 
 	unsigned long flags = PERF_FLAG_FD_CLOEXEC;
 	if (config->target == FK_TARGET_CGROUP) {
@@ -417,41 +442,54 @@ int fk_sampler_open(const fk_sampler_config *config, fk_sampler **out, bool *epe
 
 	for (size_t ci = 0; ci < config->ncpus; ci++) {
 		int cpu = config->cpus[ci];
-		if (config->target == FK_TARGET_TASKS) {
-			size_t opened = 0;
-			int last_errno = 0, last_tid = 0;
-			for (size_t t = 0; t < config->ntids; t++) {
-				int fd = sys_perf_event_open(&attr, config->tids[t], cpu, -1, flags);
+		size_t ntargets = config->target == FK_TARGET_TASKS ? config->ntids : 1;
+		size_t opened = 0;
+		int last_errno = 0, last_pid = 0, last_event = 0;
+		for (size_t t = 0; t < ntargets; t++) {
+			int pid = config->target == FK_TARGET_TASKS  ? config->tids[t]
+				  : config->target == FK_TARGET_CGROUP ? s->cgroup_fd
+								       : -1;
+			for (int e = 0; e < nevents; e++) {
+				int fd = sys_perf_event_open(&attrs[e], pid, cpu, -1, flags);
 				if (fd < 0) {
 					last_errno = errno;
-					last_tid = config->tids[t];
+					last_pid = pid;
+					last_event = e;
 					/* a thread that exited meanwhile is not an error */
-					if (last_errno == ESRCH && config->ntids > 1)
-						continue;
-					open_error(config, last_errno, last_tid, cpu, eperm_kernel, err);
+					if (last_errno == ESRCH && ntargets > 1)
+						break;
+					open_error(config, specs[e], last_errno, pid, cpu, eperm_kernel, err);
 					goto fail;
 				}
 				add_fd(s, fd);
+				if (e == 1) {
+					uint64_t id;
+					if (ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) {
+						fk_error_set(err, "cannot read a perf event's id: %s",
+							     strerror(errno));
+						goto fail;
+					}
+					fk_grow((void **)&s->second_ids, sizeof(uint64_t), &s->second_ids_cap,
+						s->nsecond_ids + 1);
+					s->second_ids[s->nsecond_ids++] = id;
+				}
 				if (attach_to_ring(s, ci, fd, err) < 0)
 					goto fail;
-				opened++;
+				opened += e == 0;
 			}
-			if (!opened) {
-				open_error(config, last_errno, last_tid, cpu, eperm_kernel, err);
-				goto fail;
-			}
-		} else {
-			int pid = config->target == FK_TARGET_CGROUP ? s->cgroup_fd : -1;
-			int fd = sys_perf_event_open(&attr, pid, cpu, -1, flags);
-			if (fd < 0) {
-				open_error(config, errno, pid, cpu, eperm_kernel, err);
-				goto fail;
-			}
-			add_fd(s, fd);
-			if (attach_to_ring(s, ci, fd, err) < 0)
-				goto fail;
+		}
+		if (!opened) {
+			open_error(config, specs[last_event], last_errno, last_pid, cpu, eperm_kernel, err);
+			goto fail;
 		}
 	}
+	/* ids of the second event, sorted for lookups */
+	for (size_t i = 1; i < s->nsecond_ids; i++)
+		for (size_t j = i; j > 0 && s->second_ids[j - 1] > s->second_ids[j]; j--) {
+			uint64_t t = s->second_ids[j];
+			s->second_ids[j] = s->second_ids[j - 1];
+			s->second_ids[j - 1] = t;
+		}
 	s->pollfds = fk_xcalloc(s->nrings, sizeof(*s->pollfds));
 	for (size_t i = 0; i < s->nrings; i++) {
 		s->pollfds[i].fd = s->rings[i].fd;
@@ -479,6 +517,7 @@ void fk_sampler_free(fk_sampler *s)
 	free(s->rings);
 	free(s->pollfds);
 	free(s->scratch);
+	free(s->second_ids);
 	free(s);
 }
 
@@ -566,8 +605,10 @@ static void take_sample_id(const fk_sampler *s, struct cursor *c, fk_record *r)
 		take_u64(c);
 	if (st & PERF_SAMPLE_CPU)
 		r->cpu = (int)(uint32_t)take_u64(c);
-	if (st & PERF_SAMPLE_IDENTIFIER)
+	if (st & PERF_SAMPLE_IDENTIFIER) {
 		r->id = take_u64(c);
+		r->event = event_of(s, r->id);
+	}
 	if (r->type == FK_REC_COMM || r->type == FK_REC_FORK || r->type == FK_REC_EXIT ||
 	    r->type == FK_REC_MMAP) {
 		/* the record's own pid/tid win over the trailer's */
@@ -637,6 +678,7 @@ static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, u
 		}
 	}
 	r->kernel_mode = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+	r->event = event_of(s, r->id);
 	return !c->bad;
 }
 

@@ -52,6 +52,13 @@ typedef struct fk_sampler_config {
 	bool enable_on_exec;   /* start counting when the (single) task execs */
 	size_t buffer_pages;   /* per CPU ring buffer, a power of two */
 	bool context_switch;   /* also PERF_RECORD_SWITCH records (switch in and out) */
+	/* A second event written to the same buffers (--wall: sched:sched_switch next to
+	 * cpu-clock), sampled on every occurrence (or every second_period), without
+	 * tracking records of its own; its records have event == 1. */
+	bool with_second;
+	fk_event_spec second;
+	uint64_t second_period;
+	bool second_context_switch;
 } fk_sampler_config;
 
 typedef struct fk_sampler fk_sampler;
@@ -100,6 +107,7 @@ typedef struct fk_record {
 	const uint8_t *raw;   /* tracepoint data (PERF_SAMPLE_RAW) */
 	uint32_t raw_size;
 	uint64_t id;          /* the kernel's id of the event that wrote it */
+	int event;            /* 0: the sampler's event, 1: its second event */
 	/* FK_REC_MMAP (MMAP2) */
 	uint64_t addr, len, pgoff;
 	uint32_t prot, maj, min;

@@ -202,8 +202,9 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 	return n;
 }
 
-/* Folds the stack in r->pcs[0..n) of thread tid of pid with count. */
-static void fold_stack(fk_recorder *r, int pid, int tid, size_t n, double count)
+/* Folds the stack in r->pcs[0..n) of thread tid of pid with count (root: a frame under
+ * the process's, or NULL). */
+static void fold_stack(fk_recorder *r, const char *root, int pid, int tid, size_t n, double count)
 {
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -249,7 +250,7 @@ static void fold_stack(fk_recorder *r, int pid, int tid, size_t n, double count)
 		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
 	}
-	fk_perf_parser_add_sample(r->parser, comm, pid, tid, count, r->lines, n);
+	fk_perf_parser_add_sample(r->parser, root, comm, pid, tid, count, r->lines, n);
 }
 
 /* ---- off-CPU time: a thread's stack when switched out, charged when switched in ---- */
@@ -285,7 +286,7 @@ static void charge_blocked(fk_recorder *r, int tid, uint64_t now)
 		return;
 	memcpy(r->pcs, b->pcs, b->n * sizeof(uint64_t));
 	memcpy(r->pc_kernel, b->pc_kernel, b->n * sizeof(bool));
-	fold_stack(r, b->pid, tid, b->n, (double)((ns + 500) / 1000));
+	fold_stack(r, r->opt.wall ? "[blocked]" : NULL, b->pid, tid, b->n, (double)((ns + 500) / 1000));
 	r->stats.blocked_ns += ns;
 }
 
@@ -293,11 +294,16 @@ static void fold_sample(fk_recorder *r, const fk_record *rec)
 {
 	learn_process(r, rec->pid);
 	size_t n = sample_pcs(r, rec);
-	if (r->opt.off_cpu) {
+	if (rec->event == r->opt.off_cpu_event) {
 		switched_out(r, rec, n);
+	} else if (r->opt.wall) {
+		/* cpu-clock periods are nanoseconds: the same unit as the blocked time */
+		double us = (double)((rec->period + 500) / 1000);
+		fold_stack(r, "[running]", rec->pid, rec->tid, n, us);
+		r->stats.running_ns += rec->period;
 	} else {
 		double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
-		fold_stack(r, rec->pid, rec->tid, n, count);
+		fold_stack(r, NULL, rec->pid, rec->tid, n, count);
 	}
 	r->stats.samples++;
 	if (!r->stats.first_time || rec->time < r->stats.first_time)
@@ -336,7 +342,7 @@ static void apply(fk_recorder *r, const fk_record *rec)
 		r->stats.throttled++;
 		break;
 	case FK_REC_SWITCH:
-		if (r->opt.off_cpu && !rec->switch_out && rec->tid > 0)
+		if (r->opt.off_cpu_event >= 0 && !rec->switch_out && rec->tid > 0)
 			charge_blocked(r, rec->tid, rec->time);
 		if (rec->time > r->last_time)
 			r->last_time = rec->time;
@@ -384,7 +390,7 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 		done++;
 	}
 	r->prev_round_max = r->round_max;
-	if (final && r->opt.off_cpu) {
+	if (final && r->opt.off_cpu_event >= 0) {
 		/* threads still blocked when sampling stopped: blocked until then */
 		uint64_t end = r->last_time > r->round_max ? r->last_time : r->round_max;
 		for (size_t i = 0; r->blocked.mask && i <= r->blocked.mask; i++)

@@ -17,9 +17,13 @@ typedef struct fk_recorder_options {
 	bool count_period;      /* add each sample's period (perf script | collapse does),
 				 * not 1 */
 	bool demangle;
-	bool off_cpu;           /* samples are switch-outs (sched:sched_switch): charge each
-				 * thread's time until it is switched in (FK_REC_SWITCH) to
-				 * its stack then, in microseconds */
+	int off_cpu_event;      /* -1, or the event (0, 1) whose samples are switch-outs
+				 * (sched:sched_switch): each thread's time until it is
+				 * switched in (FK_REC_SWITCH) is charged to its stack then,
+				 * in microseconds */
+	bool wall;              /* wall-clock profile: the other event's samples count their
+				 * period in microseconds under a "[running]" frame, off-CPU
+				 * time goes under "[blocked]" */
 	uint64_t min_block_ns;  /* off_cpu: shorter blocks are dropped */
 } fk_recorder_options;
 
@@ -29,7 +33,8 @@ typedef struct fk_recorder_stats {
 	uint64_t throttled;     /* times the kernel throttled the sampling rate */
 	uint64_t kernel_frames; /* kernel frames seen */
 	uint64_t unwind_short;  /* dwarf: samples whose unwinding stopped at the leaf */
-	uint64_t blocked_ns;    /* off_cpu: time charged */
+	uint64_t blocked_ns;    /* off-CPU time charged */
+	uint64_t running_ns;    /* wall: on-CPU time (sampled periods) */
 	uint64_t first_time, last_time; /* of the samples, perf clock ns */
 } fk_recorder_stats;
 
