@@ -61,7 +61,7 @@ static const fk_option record_options[] = {
 	{"min-block", 0, true, OPT_MIN_BLOCK, "US", "--off-cpu: drop blocks shorter than US microseconds"},
 	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
 	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
-	{"mmap-pages", 'm', true, OPT_MMAP_PAGES, "N", "ring buffer pages per CPU, a power of two (default 128; 512 with dwarf)"},
+	{"mmap-pages", 'm', true, OPT_MMAP_PAGES, "N", "ring buffer pages per CPU, a power of two (default 128; 512 with dwarf; 1024 with --off-cpu, --wall)"},
 	{"user-only", 0, false, OPT_USER_ONLY, NULL, "no kernel frames"},
 	{"period", 0, false, OPT_COUNT_PERIOD, NULL, "count each sample's period (as perf script | stackcollapse-perf.pl does), not 1"},
 	CMD_NAMING_OPTIONS(""),
@@ -495,7 +495,11 @@ static int run(struct cli *c)
 	sc.exclude_kernel = c->user_only;
 	sc.cpus = cpus;
 	sc.ncpus = ncpus;
-	sc.buffer_pages = c->mmap_pages ? c->mmap_pages : (c->callgraph == FK_CALLGRAPH_DWARF ? 512 : 128);
+	/* dwarf samples carry 8 KiB of stack; switch events come by the hundred thousand */
+	sc.buffer_pages = c->mmap_pages ? c->mmap_pages
+			  : c->off_cpu || c->wall ? 1024
+			  : c->callgraph == FK_CALLGRAPH_DWARF ? 512
+							: 128;
 
 	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true,
 				  c->off_cpu ? 0 : c->wall ? 1 : -1, c->wall,

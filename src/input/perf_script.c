@@ -62,6 +62,7 @@ struct fk_perf_parser {
 	size_t pname_len, pname_cap;
 	double period;
 	fk_stack_builder stack; /* @stack, root first */
+	fk_node_id last_node;   /* where the last sample was added */
 
 	/* scratch for building a frame name */
 	char *name;
@@ -362,6 +363,18 @@ static void sample_reset(fk_perf_parser *pp)
 	fk_stack_builder_clear(&pp->stack);
 }
 
+/* Adds the finished stack with the sample's period. */
+static void add_stack(fk_perf_parser *pp)
+{
+	const fk_name_id *names = fk_stack_builder_names(&pp->stack);
+	size_t depth = fk_stack_builder_depth(&pp->stack);
+	fk_node_id node = FK_ROOT;
+	for (size_t i = 0; i < depth; i++)
+		node = fk_profile_child(pp->profile, node, names[i]);
+	fk_profile_add_at(pp->profile, node, pp->period);
+	pp->last_node = node;
+}
+
 /* The blank line that ends a sample. */
 static void sample_end(fk_perf_parser *pp)
 {
@@ -370,8 +383,7 @@ static void sample_end(fk_perf_parser *pp)
 	pp->group_len = 0;
 	group_push_name(pp, pp->pname, pp->pname_len);
 	stack_prepend_group(pp);
-	fk_profile_add_stack(pp->profile, fk_stack_builder_names(&pp->stack),
-			     fk_stack_builder_depth(&pp->stack), pp->period);
+	add_stack(pp);
 	pp->samples++;
 	sample_reset(pp);
 }
@@ -847,6 +859,11 @@ static void stack_line(fk_perf_parser *pp, const char *line, size_t len, line_cu
 	stack_prepend_group(pp);
 }
 
+fk_node_id fk_perf_parser_last_node(const fk_perf_parser *pp)
+{
+	return pp->last_node;
+}
+
 void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *root, const char *comm, int pid,
 			       int tid, double period, const fk_perf_stack_line *frames, size_t n)
 {
@@ -877,8 +894,7 @@ void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *root, const char 
 		stack_prepend_group(pp);
 		group_push(pp, fk_intern(pp->names, root, strlen(root)));
 		stack_prepend_group(pp);
-		fk_profile_add_stack(pp->profile, fk_stack_builder_names(&pp->stack),
-				     fk_stack_builder_depth(&pp->stack), pp->period);
+		add_stack(pp);
 		pp->samples++;
 		sample_reset(pp);
 		return;

@@ -73,4 +73,7 @@ bool fk_perf_match_stack_line(const char *line, size_t len, fk_perf_stack_line *
  * frame (as "[running]" / "[blocked]" in wall-clock profiles), or NULL. */
 void fk_perf_parser_add_sample(fk_perf_parser *pp, const char *root, const char *comm, int pid,
 			       int tid, double period, const fk_perf_stack_line *frames, size_t n);
+/* The profile node the last sample (added either way) ended at: a caller that sees the
+ * same sample again may add to it directly (fk_profile_add_at). */
+fk_node_id fk_perf_parser_last_node(const fk_perf_parser *pp);
 #endif

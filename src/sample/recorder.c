@@ -6,6 +6,7 @@
 
 #include "../symbol/maps.h"
 #include "../symbol/sym_util.h"
+#include "../util/hash.h"
 #include "../symbol/symbolizer.h"
 #include "unwind.h"
 
@@ -19,6 +20,18 @@ struct blocked {
 	size_t n;
 	uint64_t *pcs;
 	bool *pc_kernel;
+};
+
+/* A stack folded before: the same addresses in the same process state end at the same
+ * profile node, so repeats skip symbolization and naming. */
+struct stack_slot {
+	uint64_t hash; /* 0: empty */
+	uint64_t version; /* the process's maps version */
+	const char *comm, *root;
+	int pid, tid;
+	uint32_t n;
+	size_t pcs_off; /* into stack_pcs */
+	fk_node_id node;
 };
 
 struct pending {
@@ -52,6 +65,12 @@ struct fk_recorder {
 	/* off-CPU: threads switched out, by tid (struct blocked) */
 	fk_u64map blocked;
 	uint64_t last_time; /* of any record */
+
+	/* stacks folded before */
+	struct stack_slot *stacks;
+	size_t stacks_mask, stacks_count;
+	uint64_t *stack_pcs;
+	size_t stack_pcs_len, stack_pcs_cap;
 
 	/* one sample being folded */
 	uint64_t pcs[MAX_FRAMES];
@@ -94,6 +113,8 @@ void fk_recorder_free(fk_recorder *r)
 	free(r->queue);
 	free(r->text);
 	free(r->tried);
+	free(r->stacks);
+	free(r->stack_pcs);
 	for (size_t i = 0; r->blocked.mask && i <= r->blocked.mask; i++) {
 		struct blocked *b = r->blocked.values[i];
 		if (b) {
@@ -202,9 +223,9 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 	return n;
 }
 
-/* Folds the stack in r->pcs[0..n) of thread tid of pid with count (root: a frame under
- * the process's, or NULL). */
-static void fold_stack(fk_recorder *r, const char *root, int pid, int tid, size_t n, double count)
+/* Names the stack in r->pcs[0..n) and adds it to the profile (see fold_stack). */
+static void name_stack(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
+		       size_t n, double count)
 {
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -244,13 +265,74 @@ static void fold_stack(fk_recorder *r, const char *root, int pid, int tid, size_
 		r->lines[i].func = r->text + r->offsets[i].func;
 		r->lines[i].mod = r->text + r->offsets[i].mod;
 	}
-	const char *comm = pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, pid, tid);
 	char unknown_comm[24];
 	if (!comm) {
 		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
 	}
 	fk_perf_parser_add_sample(r->parser, root, comm, pid, tid, count, r->lines, n);
+}
+
+static uint64_t stack_hash(const fk_recorder *r, const char *root, const char *comm, int pid,
+			   int tid, uint64_t version, size_t n)
+{
+	uint64_t h = fk_hash_bytes(r->pcs, n * sizeof(uint64_t));
+	h = fk_hash_mix(h ^ ((uint64_t)(uint32_t)pid << 32 | (uint32_t)tid));
+	h = fk_hash_mix(h ^ version ^ (uint64_t)(uintptr_t)comm ^ ((uint64_t)(uintptr_t)root << 1));
+	return h ? h : 1;
+}
+
+static void stacks_grow(fk_recorder *r)
+{
+	size_t old_cap = r->stacks ? r->stacks_mask + 1 : 0;
+	struct stack_slot *old = r->stacks;
+	size_t cap = old_cap ? old_cap * 2 : 1024;
+	r->stacks = fk_xcalloc(cap, sizeof(*r->stacks));
+	r->stacks_mask = cap - 1;
+	for (size_t i = 0; i < old_cap; i++) {
+		if (!old[i].hash)
+			continue;
+		size_t j = old[i].hash & r->stacks_mask;
+		while (r->stacks[j].hash)
+			j = (j + 1) & r->stacks_mask;
+		r->stacks[j] = old[i];
+	}
+	free(old);
+}
+
+/* Folds the stack in r->pcs[0..n) (kernel addresses are told apart by their value) of
+ * thread tid of pid with count; root: a frame under the process's, or NULL. */
+static void fold_stack(fk_recorder *r, const char *root, int pid, int tid, size_t n, double count)
+{
+	/* the comm's pointer stands for the name: fk_processes keeps names interned */
+	const char *comm = pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, pid, tid);
+	uint64_t version = fk_processes_maps_version(r->processes, pid);
+	uint64_t h = stack_hash(r, root, comm, pid, tid, version, n);
+	if (r->stacks) {
+		for (size_t j = h & r->stacks_mask; r->stacks[j].hash; j = (j + 1) & r->stacks_mask) {
+			const struct stack_slot *e = &r->stacks[j];
+			if (e->hash == h && e->pid == pid && e->tid == tid && e->version == version &&
+			    e->comm == comm && e->root == root && e->n == n &&
+			    memcmp(r->stack_pcs + e->pcs_off, r->pcs, n * sizeof(uint64_t)) == 0) {
+				fk_profile_add_at(r->profile, e->node, count);
+				return;
+			}
+		}
+	}
+	name_stack(r, root, comm, pid, tid, n, count);
+	if (!comm)
+		return; /* named after the pid for now: not cached */
+	if ((r->stacks_count + 1) * 2 > (r->stacks ? r->stacks_mask + 1 : 0))
+		stacks_grow(r);
+	fk_grow((void **)&r->stack_pcs, sizeof(uint64_t), &r->stack_pcs_cap, r->stack_pcs_len + n);
+	memcpy(r->stack_pcs + r->stack_pcs_len, r->pcs, n * sizeof(uint64_t));
+	size_t j = h & r->stacks_mask;
+	while (r->stacks[j].hash)
+		j = (j + 1) & r->stacks_mask;
+	r->stacks[j] = (struct stack_slot){h, version, comm, root, pid, tid, (uint32_t)n,
+					   r->stack_pcs_len, fk_perf_parser_last_node(r->parser)};
+	r->stack_pcs_len += n;
+	r->stacks_count++;
 }
 
 /* ---- off-CPU time: a thread's stack when switched out, charged when switched in ---- */
