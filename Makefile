@@ -32,9 +32,17 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIXTURE_SRC := $(sort $(wildcard tests/fixtures/*.c))
 FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%) $(BUILD)/fixtures/rec_shares_nofp
 DEPS_STAMP := $(BUILD)/.deps-ok
+# The LD_PRELOAD library of `flamekit record --alloc/--lock` (src/preload/), loaded into
+# the profiled program: linked with nothing else of flamekit, and never built with the
+# sanitizers (SAN=1 does not apply to it: ASan has to be the first library a program
+# loads, so an ASan-built preload library would not load).
+PRELOAD_LIB := $(BUILD)/libflamekit-preload.so
+PRELOAD_SRC := $(sort $(wildcard src/preload/*.c))
+PRELOAD_CFLAGS := -std=c11 -fPIC -shared -O2 -g -fno-omit-frame-pointer -fvisibility=hidden \
+	-ftls-model=initial-exec $(WARN) $(CFLAGS)
 
 .PHONY: all deps test unit e2e demo fuzz bench clean check-clang install uninstall
-all: $(BUILD)/flamekit
+all: $(BUILD)/flamekit $(PRELOAD_LIB)
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): packages.txt scripts/deps.sh
@@ -70,7 +78,11 @@ $(BUILD)/fixtures/rec_shares_nofp: tests/fixtures/rec_shares.c $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -O2 -g -fomit-frame-pointer -pthread -o $@ $< -lm
 
-test: $(BUILD)/flamekit $(UNIT_BIN) $(FIXTURE_BIN)
+$(PRELOAD_LIB): $(PRELOAD_SRC) $(wildcard src/preload/*.h) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(PRELOAD_CFLAGS) -o $@ $(PRELOAD_SRC) -ldl -lpthread -lm
+
+test: $(BUILD)/flamekit $(PRELOAD_LIB) $(UNIT_BIN) $(FIXTURE_BIN)
 	@BUILD=$(BUILD) ./scripts/run-tests.sh $(UNIT_BIN)
 
 # The demo program (examples/demo/demo.c), built for profiling: optimized, with DWARF
