@@ -92,6 +92,15 @@ wall() {
 }
 test_ok "--wall: compute 0.5 s (mostly [running]), wait_io 0.5 s under [blocked], 1 s in all (us, +- 10%)" wall
 
+context_switches() {
+	"$FK" record -q -e context-switches -o "$TRASH/cs.folded" -- "$BLOCK" >/dev/null
+	# 10 + 5 + 5 sleeps: at least 20 switches, each counted once, under the sleeping functions
+	total=$(awk '{s += $NF} END {printf "%d\n", s}' "$TRASH/cs.folded")
+	[ "$total" -ge 20 ]
+	[ "$(grep ';main;' "$TRASH/cs.folded" | awk '{s += $NF} END {printf "%d\n", s}')" -ge 10 ]
+}
+test_ok "-e context-switches: folded counts are switches (>= 20 for rec_block)" context_switches
+
 conflicts() {
 	rc=0
 	"$FK" record --off-cpu -e cpu-clock -o "$TRASH/x.svg" -- true 2>"$TRASH/err" || rc=$?
