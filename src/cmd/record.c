@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../input/preload_file.h"
 #include "../output/flamegraph.h"
 #include "../output/folded.h"
 #include "../sample/perf_event.h"
@@ -42,6 +43,9 @@ enum {
 	OPT_USER_ONLY,
 	OPT_OFF_CPU,
 	OPT_WALL,
+	OPT_ALLOC,
+	OPT_LOCK,
+	OPT_ALLOC_INTERVAL,
 	OPT_MIN_BLOCK,
 };
 
@@ -58,6 +62,9 @@ static const fk_option record_options[] = {
 	{"event", 'e', true, OPT_EVENT, "EVENT", "cpu-clock (default), task-clock, page-faults, context-switches, ..., SUBSYS:TRACEPOINT"},
 	{"off-cpu", 0, false, OPT_OFF_CPU, NULL, "off-CPU time: how long threads were switched out, charged to their stacks at the switch (microseconds)"},
 	{"wall", 0, false, OPT_WALL, NULL, "wall-clock time: on-CPU samples and off-CPU time in one graph, in microseconds, under [running] and [blocked]"},
+	{"alloc", 0, false, OPT_ALLOC, "KIND", "allocations (LD_PRELOAD, -- CMD only): space (bytes allocated, the default), objects, inuse (bytes not freed at exit), inuse-objects"},
+	{"alloc-interval", 0, true, OPT_ALLOC_INTERVAL, "BYTES", "--alloc: mean bytes between samples (default 524288, as Go's heap profiler)"},
+	{"lock", 0, false, OPT_LOCK, "KIND", "contended pthread mutex/rwlock waits (LD_PRELOAD, -- CMD only): wait (microseconds, the default) or count"},
 	{"min-block", 0, true, OPT_MIN_BLOCK, "US", "--off-cpu: drop blocks shorter than US microseconds"},
 	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
 	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
@@ -113,6 +120,9 @@ struct cli {
 	bool system, quiet, user_only, count_period, freq_given, duration_given, off_cpu, wall;
 	unsigned long min_block_us;
 	bool palette_given;
+	bool preload; /* --alloc or --lock */
+	fk_preload_profile_kind preload_kind;
+	unsigned long alloc_interval;
 	unsigned long freq, period, mmap_pages;
 	double duration;
 	fk_callgraph callgraph;
@@ -242,6 +252,51 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_WALL:
 			c->wall = true;
 			break;
+		case OPT_ALLOC:
+		case OPT_LOCK: {
+			static const struct {
+				int opt;
+				const char *name;
+				fk_preload_profile_kind kind;
+			} kinds[] = {
+				{OPT_ALLOC, NULL, FK_PRELOAD_ALLOC_SPACE},
+				{OPT_ALLOC, "space", FK_PRELOAD_ALLOC_SPACE},
+				{OPT_ALLOC, "objects", FK_PRELOAD_ALLOC_OBJECTS},
+				{OPT_ALLOC, "inuse", FK_PRELOAD_INUSE_SPACE},
+				{OPT_ALLOC, "inuse-space", FK_PRELOAD_INUSE_SPACE},
+				{OPT_ALLOC, "inuse-objects", FK_PRELOAD_INUSE_OBJECTS},
+				{OPT_LOCK, NULL, FK_PRELOAD_LOCK_WAIT_US},
+				{OPT_LOCK, "wait", FK_PRELOAD_LOCK_WAIT_US},
+				{OPT_LOCK, "count", FK_PRELOAD_LOCK_COUNT},
+			};
+			size_t k;
+			for (k = 0; k < FK_ARRAY_LEN(kinds); k++)
+				if (kinds[k].opt == id && (a ? kinds[k].name && strcmp(a, kinds[k].name) == 0
+							     : !kinds[k].name))
+					break;
+			if (k == FK_ARRAY_LEN(kinds)) {
+				fk_preload_profile_kind kind;
+				/* pprof's names too: alloc_space, inuse_objects, lock_wait_us... */
+				if (!a || !fk_preload_kind_parse(a, &kind) ||
+				    (strcmp(fk_preload_kind_mode(kind), "lock") == 0) != (id == OPT_LOCK))
+					return bad_value(c, id == OPT_ALLOC ? "--alloc" : "--lock", a ? a : "",
+							 id == OPT_ALLOC ? "space, objects, inuse or inuse-objects"
+									 : "wait or count");
+				c->preload_kind = kind;
+			} else {
+				c->preload_kind = kinds[k].kind;
+			}
+			if (c->preload) {
+				fprintf(stderr, "%s: choose one of --alloc and --lock\n", c->prog);
+				return 2;
+			}
+			c->preload = true;
+			break;
+		}
+		case OPT_ALLOC_INTERVAL:
+			if (fk_parse_uint(a, 1, 1ul << 40, &c->alloc_interval) < 0)
+				return bad_value(c, "--alloc-interval", a, "a number of bytes");
+			break;
 		case OPT_MIN_BLOCK:
 			if (fk_parse_uint(a, 0, 1ul << 40, &c->min_block_us) < 0)
 				return bad_value(c, "--min-block", a, "a number of microseconds");
@@ -291,6 +346,12 @@ done:
 	if ((c->off_cpu || c->wall) && c->event) {
 		fprintf(stderr, "%s: --%s records sched:sched_switch; it does not go with -e\n", c->prog,
 			c->off_cpu ? "off-cpu" : "wall");
+		return 2;
+	}
+	if (c->preload && (c->off_cpu || c->wall || c->event || c->ncommand == 0)) {
+		fprintf(stderr, "%s: --alloc and --lock preload a library into a command: use them with "
+				"-- CMD, and without --off-cpu, --wall or -e\n",
+			c->prog);
 		return 2;
 	}
 	if (c->off_cpu && c->wall) {
@@ -639,7 +700,7 @@ static int run(struct cli *c)
 
 	/* outputs */
 	const fk_recorder_stats *st = fk_recorder_stats_get(recorder);
-	char cmdline[256], title[320], subtitle[256];
+	char cmdline[256], title[512], subtitle[256];
 	if (c->ncommand)
 		command_line(c, cmdline, sizeof(cmdline));
 	else if (c->pids_text)
@@ -740,6 +801,186 @@ out:
 	return status;
 }
 
+/* ---- --alloc, --lock: the command runs with libflamekit-preload.so ---- */
+
+/* The preload library: beside the binary (the build tree), or in ../lib/flamekit/ (make
+ * install). Returns 0 with path filled, or -1. */
+static int find_preload_library(char *path, size_t cap)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	const char *const tries[] = {"%s/libflamekit-preload.so", "%s/../lib/flamekit/libflamekit-preload.so"};
+	for (size_t i = 0; i < FK_ARRAY_LEN(tries); i++) {
+		snprintf(path, cap, tries[i], exe);
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int run_preload(struct cli *c)
+{
+	fk_error err = {{0}};
+	char lib[4200];
+	if (find_preload_library(lib, sizeof(lib)) < 0) {
+		fprintf(stderr, "%s: libflamekit-preload.so not found beside the flamekit binary or in "
+				"../lib/flamekit/ (build it with make)\n",
+			c->prog);
+		return 1;
+	}
+	char dir[] = "/tmp/flamekit-preload.XXXXXX";
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "%s: cannot make a temporary directory: %s\n", c->prog, strerror(errno));
+		return 1;
+	}
+	char prefix[64], interval[32], preload[8400];
+	snprintf(prefix, sizeof(prefix), "%s/profile", dir);
+	const char *old = getenv("LD_PRELOAD");
+	snprintf(preload, sizeof(preload), "%s%s%s", lib, old && *old ? " " : "", old ? old : "");
+	setenv("LD_PRELOAD", preload, 1);
+	setenv("FLAMEKIT_PRELOAD_OUT", prefix, 1);
+	setenv("FLAMEKIT_PRELOAD_MODE", fk_preload_kind_mode(c->preload_kind), 1);
+	snprintf(interval, sizeof(interval), "%lu", c->alloc_interval ? c->alloc_interval : 524288ul);
+	setenv("FLAMEKIT_PRELOAD_INTERVAL", interval, 1);
+
+	int status = 0;
+	fk_workload work;
+	fk_profile *profile = fk_profile_new();
+	fk_processes *ps = fk_processes_new();
+	fk_symbolizer *sym = fk_symbolizer_new(true);
+	fk_inliner *inliner = c->naming.show_inline ? fk_inliner_new(c->naming.show_context) : NULL;
+	fk_diag diag;
+	fk_diag_init(&diag);
+	fk_perf_parser *parser = fk_perf_parser_new(&c->naming, profile, &diag, inliner);
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	double start = now_seconds();
+	if (fk_workload_prepare(&work, c->command, &err) < 0 ||
+	    fk_workload_start(&work, c->command[0], &err) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		status = 127;
+		goto out;
+	}
+	/* the library and its variables are for the command only */
+	unsetenv("FLAMEKIT_PRELOAD_OUT");
+	if (old)
+		setenv("LD_PRELOAD", old, 1);
+	else
+		unsetenv("LD_PRELOAD");
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	double deadline = c->duration > 0 ? start + c->duration : 0;
+	int wstatus = 0;
+	bool signalled = false;
+	for (;;) {
+		pid_t w = waitpid(work.pid, &wstatus, deadline ? WNOHANG : 0);
+		if (w == work.pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %s\n", c->prog, strerror(errno));
+			break;
+		}
+		if ((stop_signal || (deadline && now_seconds() >= deadline)) && !signalled) {
+			/* the library writes its file at exit: ask for a clean exit */
+			kill(work.pid, stop_signal ? stop_signal : SIGTERM);
+			signalled = true;
+			deadline = 0;
+		}
+		if (deadline)
+			usleep(20000);
+	}
+	double elapsed = now_seconds() - start;
+	status = fk_wait_status_code(wstatus);
+
+	fk_preload_info info = {0};
+	int files = fk_preload_read_prefix(prefix, c->preload_kind, ps, sym, fk_preload_add_to_parser,
+					   parser, &info, &err);
+	if (files < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		status = 1;
+		goto out;
+	}
+	if (files == 0 && !c->quiet)
+		fprintf(stderr, "%s: the command wrote no %s profile (statically linked, setuid, killed "
+				"by a signal, or it replaced LD_PRELOAD?)\n",
+			c->prog, fk_preload_kind_mode(c->preload_kind));
+
+	char cmdline[256], title[512], subtitle[256];
+	command_line(c, cmdline, sizeof(cmdline));
+	bool lock = strcmp(fk_preload_kind_mode(c->preload_kind), "lock") == 0;
+	snprintf(title, sizeof(title), "%s: %s (%s)", lock ? "Lock Waits" : "Allocations", cmdline,
+		 fk_preload_kind_name(c->preload_kind));
+	if (lock)
+		snprintf(subtitle, sizeof(subtitle), "%.1f s, %zu processes", elapsed, info.files);
+	else
+		snprintf(subtitle, sizeof(subtitle), "%.1f s, %zu processes, one sample per %s bytes on average",
+			 elapsed, info.files, interval);
+	fk_flamegraph_options fg = c->graph.fg;
+	if (!fg.title || !*fg.title)
+		fg.title = title;
+	if (!fg.subtitle || !*fg.subtitle)
+		fg.subtitle = subtitle;
+	if (strcmp(fg.count_name, "samples") == 0)
+		fg.count_name = fk_preload_kind_unit(c->preload_kind);
+	if (!c->palette_given && fg.palette == FK_PALETTE_HOT)
+		fg.palette = lock ? FK_PALETTE_IO : FK_PALETTE_MEM;
+	bool wrote_all = true;
+	for (size_t i = 0; i < c->noutputs; i++) {
+		int rc;
+		if (is_svg(c->outputs[i])) {
+			struct svg_ctx sctx = {profile, &fg};
+			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
+		} else {
+			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, profile);
+		}
+		wrote_all &= rc >= 0;
+	}
+	if (!c->quiet)
+		fprintf(stderr, "%s: %.2f s, %zu processes, %zu stacks, %.0f %s in all%s; wrote %s%s\n",
+			c->prog, elapsed, info.files, info.samples, info.total,
+			fk_preload_kind_unit(c->preload_kind),
+			info.lost ? " (some samples lost: tables full)" : "", c->outputs[0],
+			c->noutputs > 1 ? ", ..." : "");
+	if (!wrote_all)
+		status = 1;
+out:
+	unsetenv("FLAMEKIT_PRELOAD_OUT");
+	remove_tree(dir);
+	fk_perf_parser_free(parser);
+	fk_diag_free(&diag);
+	fk_inliner_free(inliner);
+	fk_symbolizer_free(sym);
+	fk_processes_free(ps);
+	fk_profile_free(profile);
+	return status;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct cli c = {.prog = "flamekit record", .freq = 99, .stack_bytes = 8192,
@@ -747,7 +988,7 @@ int cmd_record(int argc, char **argv)
 	cmd_graph_options_init(&c.graph, argc);
 	int status = parse_args(&c, argc, argv);
 	if (status < 0)
-		status = run(&c);
+		status = c.preload ? run_preload(&c) : run(&c);
 	cmd_graph_options_free(&c.graph);
 	return status;
 }

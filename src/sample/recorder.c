@@ -1,9 +1,9 @@
 /* recorder.c: from ring-buffer records to a profile (see recorder.h). */
 #include "recorder.h"
 
-#include <inttypes.h>
 #include <linux/perf_event.h>
 
+#include "../symbol/frame_text.h"
 #include "../symbol/maps.h"
 #include "../symbol/sym_util.h"
 #include "../util/hash.h"
@@ -75,12 +75,7 @@ struct fk_recorder {
 	/* one sample being folded */
 	uint64_t pcs[MAX_FRAMES];
 	bool pc_kernel[MAX_FRAMES];
-	fk_perf_stack_line lines[MAX_FRAMES];
-	struct frame_text {
-		size_t pc, func, mod; /* offsets into text */
-	} offsets[MAX_FRAMES];
-	char *text; /* the frames' texts */
-	size_t text_cap;
+	fk_frame_texts frames; /* their texts, as perf script prints them */
 };
 
 fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *profile,
@@ -95,8 +90,7 @@ fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *pro
 	r->symbolizer = fk_symbolizer_new(options->demangle);
 	if (options->callgraph == FK_CALLGRAPH_DWARF)
 		r->unwinder = fk_unwinder_new();
-	r->text_cap = 64 * 1024;
-	r->text = fk_xmalloc(r->text_cap);
+	fk_frame_texts_init(&r->frames);
 	return r;
 }
 
@@ -111,7 +105,7 @@ void fk_recorder_free(fk_recorder *r)
 	fk_processes_free(r->processes);
 	free(r->arena);
 	free(r->queue);
-	free(r->text);
+	fk_frame_texts_free(&r->frames);
 	free(r->tried);
 	free(r->stacks);
 	free(r->stack_pcs);
@@ -227,7 +221,7 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 static void name_stack(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
 		       size_t n, double count)
 {
-	size_t used = 0;
+	fk_frame_texts_reset(&r->frames);
 	for (size_t i = 0; i < n; i++) {
 		bool kernel = r->pc_kernel[i];
 		/* callers' addresses are return addresses: look up the call instruction */
@@ -240,37 +234,16 @@ static void name_stack(fk_recorder *r, const char *root, const char *comm, int p
 		} else {
 			fk_symbolize_user(r->symbolizer, r->processes, pid, at, &sym);
 		}
-		size_t name_len = sym.name ? strlen(sym.name) : 9;
-		size_t mod_len = strlen(sym.module);
-		fk_grow((void **)&r->text, 1, &r->text_cap, used + 20 + name_len + 20 + mod_len + 1);
-		/* the texts are placed first; pointers are set once text stops moving */
-		size_t pc_off = used;
-		int pc_len = snprintf(r->text + used, 20, "%" PRIx64, kernel ? at : sym.file_addr);
-		used += (size_t)pc_len;
-		size_t func_off = used;
-		size_t func_len;
-		if (sym.name)
-			func_len = (size_t)sprintf(r->text + used, "%s+0x%" PRIx64, sym.name, sym.offset);
-		else
-			func_len = (size_t)sprintf(r->text + used, "[unknown]");
-		used += func_len;
-		size_t mod_off = used;
-		memcpy(r->text + used, sym.module, mod_len);
-		used += mod_len;
-		r->offsets[i] = (struct frame_text){pc_off, func_off, mod_off};
-		r->lines[i] = (fk_perf_stack_line){NULL, NULL, NULL, (size_t)pc_len, func_len, mod_len};
+		fk_frame_texts_add(&r->frames, kernel ? at : sym.file_addr, &sym);
 	}
-	for (size_t i = 0; i < n; i++) {
-		r->lines[i].pc = r->text + r->offsets[i].pc;
-		r->lines[i].func = r->text + r->offsets[i].func;
-		r->lines[i].mod = r->text + r->offsets[i].mod;
-	}
+	size_t nlines;
+	const fk_perf_stack_line *lines = fk_frame_texts_lines(&r->frames, &nlines);
 	char unknown_comm[24];
 	if (!comm) {
 		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
 	}
-	fk_perf_parser_add_sample(r->parser, root, comm, pid, tid, count, r->lines, n);
+	fk_perf_parser_add_sample(r->parser, root, comm, pid, tid, count, lines, nlines);
 }
 
 static uint64_t stack_hash(const fk_recorder *r, const char *root, const char *comm, int pid,

@@ -2,8 +2,8 @@
  * "name+0xOFF" or "[unknown]", the module), built from fk_symbol values and handed to
  * fk_perf_parser_add_sample as fk_perf_stack_line, leaf first. One buffer holds every
  * frame of a stack; the line pointers are set once the stack is complete (the buffer
- * may move while frames are added). Shared by the readers of sampled stacks
- * (src/input/preload_file.c; src/sample/recorder.c builds the same texts). */
+ * may move while frames are added). Shared by everything that folds sampled stacks
+ * (src/sample/recorder.c, src/input/preload_file.c). */
 #ifndef FK_FRAME_TEXT_H
 #define FK_FRAME_TEXT_H
 

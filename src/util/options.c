@@ -50,11 +50,12 @@ static int take_value(fk_option_parser *op, const fk_option *o, const char *atta
 		      const char *shown, fk_error *err)
 {
 	if (!o->has_arg) {
-		if (attached) {
+		/* a flag with an arg_name takes an optional attached value: --alloc=inuse */
+		if (attached && !o->arg_name) {
 			fk_error_set(err, "option %s takes no value", shown);
 			return FK_OPT_ERROR;
 		}
-		op->arg = NULL;
+		op->arg = attached;
 		return o->id;
 	}
 	if (attached) {
@@ -146,6 +147,8 @@ void fk_options_print(FILE *out, const fk_option *options, size_t noptions)
 			n = snprintf(left, sizeof(left), "-%c", o->short_name);
 		if (o->has_arg && n > 0 && (size_t)n < sizeof(left))
 			snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg_name ? o->arg_name : "ARG");
+		else if (o->arg_name && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", o->arg_name);
 		fprintf(out, "  %-28s %s\n", left, o->help);
 	}
 }

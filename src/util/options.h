@@ -11,7 +11,7 @@
 typedef struct fk_option {
 	const char *name;  /* long name, or NULL */
 	char short_name;   /* or 0 */
-	bool has_arg;
+	bool has_arg;      /* false with an arg_name: the value is optional, only as --name=VALUE */
 	int id;            /* returned for this option */
 	const char *arg_name;
 	const char *help;  /* NULL: not listed in help */
