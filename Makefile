@@ -109,10 +109,12 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 fuzz: $(DEPS_STAMP)
 	@./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: $(BUILD)/flamekit
+bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture
 	./bench/collapse.sh
 	./bench/flamegraph.sh
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/record.sh
+	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/offcpu.sh
+	BUILD=$(BUILD) ./bench/alloc.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)
@@ -122,10 +124,11 @@ check-clang: $(DEPS_STAMP)
 # scripts it replaces, the man page and bash completion.
 PREFIX ?= /usr/local
 ALIASES := stackcollapse-perf stackcollapse flamegraph difffolded
-install: $(BUILD)/flamekit
+install: $(BUILD)/flamekit $(PRELOAD_LIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/lib/flamekit
 	install -m 755 $(BUILD)/flamekit $(DESTDIR)$(PREFIX)/bin/flamekit
+	install -m 644 $(PRELOAD_LIB) $(DESTDIR)$(PREFIX)/lib/flamekit/libflamekit-preload.so
 	for a in $(ALIASES); do ln -sf flamekit $(DESTDIR)$(PREFIX)/bin/$$a; done
 	install -m 644 doc/flamekit.1 $(DESTDIR)$(PREFIX)/share/man/man1/flamekit.1
 	install -m 644 completions/flamekit.bash \
@@ -133,7 +136,9 @@ install: $(BUILD)/flamekit
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/flamekit $(DESTDIR)$(PREFIX)/share/man/man1/flamekit.1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/flamekit
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/flamekit \
+		$(DESTDIR)$(PREFIX)/lib/flamekit/libflamekit-preload.so
+	-rmdir $(DESTDIR)$(PREFIX)/lib/flamekit 2>/dev/null
 	for a in $(ALIASES); do rm -f $(DESTDIR)$(PREFIX)/bin/$$a; done
 
 clean:

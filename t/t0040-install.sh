@@ -1,12 +1,14 @@
 #!/bin/sh
 # make install with DESTDIR and PREFIX: the binary, the links named after the Perl
-# scripts (which act as the matching subcommands), the man page and bash completion.
+# scripts (which act as the matching subcommands), the preload library of record --alloc,
+# the man page and bash completion.
 . "$(dirname "$0")/lib.sh"
 
 install_tree() {
 	make -C "$FK_ROOT" --no-print-directory BUILD="$FK_BUILD" DESTDIR="$TRASH/root" PREFIX=/opt/fk install >"$TRASH/make.log" 2>&1
 	for f in bin/flamekit bin/stackcollapse-perf bin/stackcollapse bin/flamegraph bin/difffolded \
-		share/man/man1/flamekit.1 share/bash-completion/completions/flamekit; do
+		share/man/man1/flamekit.1 share/bash-completion/completions/flamekit \
+		lib/flamekit/libflamekit-preload.so; do
 		[ -e "$TRASH/root/opt/fk/$f" ] || { echo "missing $f"; return 1; }
 	done
 	[ "$(readlink "$TRASH/root/opt/fk/bin/flamegraph")" = flamekit ]
@@ -30,6 +32,14 @@ links() {
 	same_file "$TRASH/expected" "$TRASH/out"
 }
 test_ok "the links act as stackcollapse-perf.pl, stackcollapse.pl and difffolded.pl" links
+
+installed_alloc() {
+	# the installed binary finds its preload library in ../lib/flamekit
+	"$TRASH/root/opt/fk/bin/flamekit" record -q --alloc -o "$TRASH/inst.folded" -- \
+		"$FK_FIXTURES/alloc_fixture" alloc
+	grep -q ';alloc_big' "$TRASH/inst.folded"
+}
+test_ok "the installed flamekit record --alloc finds lib/flamekit/libflamekit-preload.so" installed_alloc
 
 man_page() {
 	man -l "$TRASH/root/opt/fk/share/man/man1/flamekit.1" >"$TRASH/man.txt" 2>/dev/null ||
