@@ -485,6 +485,24 @@ static int write_svg_cb(FILE *out, void *ctx, fk_error *err)
 	return rc == FK_FLAMEGRAPH_ERROR ? -1 : 0;
 }
 
+/* Writes every -o file, each whole or not at all. False if one failed (said why). */
+static bool write_outputs(const struct cli *c, const fk_profile *profile,
+			  const fk_flamegraph_options *fg)
+{
+	bool ok = true;
+	for (size_t i = 0; i < c->noutputs; i++) {
+		int rc;
+		if (is_svg(c->outputs[i])) {
+			struct svg_ctx sctx = {profile, fg};
+			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
+		} else {
+			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, (void *)profile);
+		}
+		ok &= rc >= 0;
+	}
+	return ok;
+}
+
 static void progress(const struct cli *c, bool tty, double start, const fk_recorder_stats *st)
 {
 	if (!tty || c->quiet)
@@ -745,18 +763,7 @@ static int run(struct cli *c)
 			fg.palette = FK_PALETTE_IO;
 	}
 
-	bool wrote_all = true;
-	for (size_t i = 0; i < c->noutputs; i++) {
-		int rc;
-		if (is_svg(c->outputs[i])) {
-			struct svg_ctx sctx = {profile, &fg};
-			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
-		} else {
-			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, profile);
-		}
-		if (rc < 0)
-			wrote_all = false;
-	}
+	bool wrote_all = write_outputs(c, profile, &fg);
 
 	if (!c->quiet) {
 		char outs[512];
@@ -950,17 +957,7 @@ static int run_preload(struct cli *c)
 		fg.count_name = fk_preload_kind_unit(c->preload_kind);
 	if (!c->palette_given && fg.palette == FK_PALETTE_HOT)
 		fg.palette = lock ? FK_PALETTE_IO : FK_PALETTE_MEM;
-	bool wrote_all = true;
-	for (size_t i = 0; i < c->noutputs; i++) {
-		int rc;
-		if (is_svg(c->outputs[i])) {
-			struct svg_ctx sctx = {profile, &fg};
-			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
-		} else {
-			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, profile);
-		}
-		wrote_all &= rc >= 0;
-	}
+	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet)
 		fprintf(stderr, "%s: %.2f s, %zu processes, %zu stacks, %.0f %s in all%s; wrote %s%s\n",
 			c->prog, elapsed, info.files, info.samples, info.total,
