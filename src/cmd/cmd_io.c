@@ -76,3 +76,9 @@ bool cmd_naming_option(int id, fk_perf_options *o)
 		return false;
 	}
 }
+
+int cmd_bad_value(const char *prog, const char *opt, const char *value, const char *want)
+{
+	fprintf(stderr, "%s: %s wants %s, not '%s'\n", prog, opt, want, value);
+	return 2;
+}

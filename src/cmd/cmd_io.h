@@ -41,6 +41,10 @@ enum {
 /* Takes a naming option; false if id is not one. */
 bool cmd_naming_option(int id, fk_perf_options *naming);
 
+/* Says that option opt (as typed: "--width", "-F") wants want, not value. Returns 2, the
+ * usage-error exit status. */
+int cmd_bad_value(const char *prog, const char *opt, const char *value, const char *want);
+
 /* --format's value. Unknown: prints a message and returns -1. */
 int cmd_parse_format(const char *prog, const char *arg, fk_format *format);
 

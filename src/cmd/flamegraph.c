@@ -49,12 +49,6 @@ struct cli {
 	size_t npaths;
 };
 
-static int bad_value(const struct cli *c, const char *opt, const char *value, const char *want)
-{
-	fprintf(stderr, "%s: --%s wants %s, not '%s'\n", c->prog, opt, want, value);
-	return 2;
-}
-
 /* Returns -1 to go on, or an exit status. */
 static int parse_args(struct cli *c, int argc, char **argv)
 {
@@ -82,11 +76,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_FORMAT:
 			c->load.format = fk_format_from_name(a);
 			if (c->load.format == FK_FORMAT_UNKNOWN)
-				return bad_value(c, "format", a, "auto, perf, dtrace or folded");
+				return cmd_bad_value(c->prog, "--format", a, "auto, perf, dtrace or folded");
 			break;
 		case OPT_THREADS:
 			if (fk_parse_uint(a, 1, 256, &n) < 0)
-				return bad_value(c, "threads", a, "a number of threads from 1 to 256");
+				return cmd_bad_value(c->prog, "--threads", a, "a number of threads from 1 to 256");
 			c->load.threads = (unsigned)n;
 			break;
 		case OPT_QUIET:

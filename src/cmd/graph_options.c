@@ -2,6 +2,7 @@
  * draws (see graph_options.h). */
 #include <math.h>
 
+#include "cmd_io.h"
 #include "graph_options.h"
 
 static int parse_double(const char *s, double *out)
@@ -25,12 +26,6 @@ static int parse_minwidth(const char *s, fk_flamegraph_options *o)
 	o->min_width = strtod(s, NULL); /* "1.5.2" reads as 1.5, as Perl numifies it */
 	o->min_width_percent = s[n] == '%';
 	return 0;
-}
-
-static int bad_value(const char *prog, const char *opt, const char *value, const char *want)
-{
-	fprintf(stderr, "%s: --%s wants %s, not '%s'\n", prog, opt, want, value);
-	return 2;
 }
 
 void cmd_graph_options_init(cmd_graph_options *g, int argc)
@@ -59,29 +54,29 @@ int cmd_graph_option(const char *prog, cmd_graph_options *g, int id, const char 
 			break;
 		case CMD_GRAPH_WIDTH:
 			if (fk_parse_uint(a, 21, 10000000, &n) < 0)
-				return bad_value(prog, "width", a, "a whole number of pixels above 20");
+				return cmd_bad_value(prog, "--width", a, "a whole number of pixels above 20");
 			g->fg.width = (unsigned)n;
 			break;
 		case CMD_GRAPH_HEIGHT:
 			if (fk_parse_uint(a, 1, 100000, &n) < 0)
-				return bad_value(prog, "height", a, "a whole number of pixels");
+				return cmd_bad_value(prog, "--height", a, "a whole number of pixels");
 			g->fg.frame_height = (double)n;
 			break;
 		case CMD_GRAPH_MINWIDTH:
 			if (parse_minwidth(a, &g->fg) < 0)
-				return bad_value(prog, "minwidth", a, "a number of pixels or a percentage (N%)");
+				return cmd_bad_value(prog, "--minwidth", a, "a number of pixels or a percentage (N%)");
 			break;
 		case CMD_GRAPH_FONTTYPE:
 			g->fg.font_type = a;
 			break;
 		case CMD_GRAPH_FONTSIZE:
 			if (parse_double(a, &v) < 0 || v <= 0)
-				return bad_value(prog, "fontsize", a, "a positive number");
+				return cmd_bad_value(prog, "--fontsize", a, "a positive number");
 			g->fg.font_size = v;
 			break;
 		case CMD_GRAPH_FONTWIDTH:
 			if (parse_double(a, &v) < 0 || v <= 0)
-				return bad_value(prog, "fontwidth", a, "a positive number");
+				return cmd_bad_value(prog, "--fontwidth", a, "a positive number");
 			g->fg.font_width = v;
 			break;
 		case CMD_GRAPH_COUNTNAME:
@@ -125,13 +120,13 @@ int cmd_graph_option(const char *prog, cmd_graph_options *g, int id, const char 
 			break;
 		case CMD_GRAPH_TOTAL:
 			if (parse_double(a, &v) < 0 || v < 0)
-				return bad_value(prog, "total", a, "a number");
+				return cmd_bad_value(prog, "--total", a, "a number");
 			g->fg.total = v;
 			g->total_text = a;
 			break;
 		case CMD_GRAPH_FACTOR:
 			if (parse_double(a, &v) < 0 || v <= 0)
-				return bad_value(prog, "factor", a, "a positive number");
+				return cmd_bad_value(prog, "--factor", a, "a positive number");
 			g->fg.factor = v;
 			break;
 		case CMD_GRAPH_NAMEATTR:

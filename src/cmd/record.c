@@ -97,17 +97,16 @@ static void usage(FILE *out)
 
 /* Set by the signal handlers; read by the sampling loop. */
 static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t child_changed;
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
 }
 
+/* Only there so that SIGCHLD interrupts poll(): the loop then reaps the command. */
 static void on_child(int sig)
 {
 	(void)sig;
-	child_changed = 1;
 }
 
 enum { MAX_OUTPUTS = 16, MAX_CPUS = 4096 };
@@ -133,12 +132,6 @@ struct cli {
 	size_t ncommand;
 };
 
-static int bad_value(const struct cli *c, const char *opt, const char *value, const char *want)
-{
-	fprintf(stderr, "%s: %s wants %s, not '%s'\n", c->prog, opt, want, value);
-	return 2;
-}
-
 static int parse_callgraph(struct cli *c, const char *a)
 {
 	if (strcmp(a, "fp") == 0) {
@@ -153,12 +146,12 @@ static int parse_callgraph(struct cli *c, const char *a)
 			unsigned long n;
 			/* the kernel takes up to 65528 bytes, a multiple of 8 */
 			if (fk_parse_uint(a + 6, 8, 65528, &n) < 0)
-				return bad_value(c, "--call-graph dwarf,SIZE", a + 6,
+				return cmd_bad_value(c->prog, "--call-graph dwarf,SIZE", a + 6,
 						 "a stack size in bytes from 8 to 65528");
 			c->stack_bytes = (uint32_t)(n & ~7ul);
 		}
 	} else {
-		return bad_value(c, "--call-graph", a, "fp, dwarf[,SIZE], lbr or none");
+		return cmd_bad_value(c->prog, "--call-graph", a, "fp, dwarf[,SIZE], lbr or none");
 	}
 	return 0;
 }
@@ -188,7 +181,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return 0;
 		case OPT_OUTPUT:
 			if (c->noutputs == MAX_OUTPUTS)
-				return bad_value(c, "-o", a, "at most 16 outputs");
+				return cmd_bad_value(c->prog, "-o", a, "at most 16 outputs");
 			c->outputs[c->noutputs++] = a;
 			break;
 		case OPT_PIDS:
@@ -205,18 +198,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_FREQ:
 			if (fk_parse_uint(a, 1, 100000, &c->freq) < 0)
-				return bad_value(c, "-F", a, "a rate in Hz from 1 to 100000");
+				return cmd_bad_value(c->prog, "-F", a, "a rate in Hz from 1 to 100000");
 			c->freq_given = true;
 			break;
 		case OPT_PERIOD:
 			if (fk_parse_uint(a, 1, (unsigned long)-1 / 2, &c->period) < 0)
-				return bad_value(c, "-c", a, "a number of events");
+				return cmd_bad_value(c->prog, "-c", a, "a number of events");
 			break;
 		case OPT_DURATION:
 			errno = 0;
 			c->duration = strtod(a, &end);
 			if (errno || end == a || *end || !(c->duration > 0) || c->duration > 1e7)
-				return bad_value(c, "-d", a, "a number of seconds");
+				return cmd_bad_value(c->prog, "-d", a, "a number of seconds");
 			c->duration_given = true;
 			break;
 		case OPT_PRESET:
@@ -235,7 +228,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case OPT_MMAP_PAGES:
 			if (fk_parse_uint(a, 1, 1ul << 20, &c->mmap_pages) < 0 ||
 			    (c->mmap_pages & (c->mmap_pages - 1)))
-				return bad_value(c, "-m", a, "a power of two");
+				return cmd_bad_value(c->prog, "-m", a, "a power of two");
 			break;
 		case OPT_QUIET:
 			c->quiet = true;
@@ -279,7 +272,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				/* pprof's names too: alloc_space, inuse_objects, lock_wait_us... */
 				if (!a || !fk_preload_kind_parse(a, &kind) ||
 				    (strcmp(fk_preload_kind_mode(kind), "lock") == 0) != (id == OPT_LOCK))
-					return bad_value(c, id == OPT_ALLOC ? "--alloc" : "--lock", a ? a : "",
+					return cmd_bad_value(c->prog, id == OPT_ALLOC ? "--alloc" : "--lock", a ? a : "",
 							 id == OPT_ALLOC ? "space, objects, inuse or inuse-objects"
 									 : "wait or count");
 				c->preload_kind = kind;
@@ -295,11 +288,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		case OPT_ALLOC_INTERVAL:
 			if (fk_parse_uint(a, 1, 1ul << 40, &c->alloc_interval) < 0)
-				return bad_value(c, "--alloc-interval", a, "a number of bytes");
+				return cmd_bad_value(c->prog, "--alloc-interval", a, "a number of bytes");
 			break;
 		case OPT_MIN_BLOCK:
 			if (fk_parse_uint(a, 0, 1ul << 40, &c->min_block_us) < 0)
-				return bad_value(c, "--min-block", a, "a number of microseconds");
+				return cmd_bad_value(c->prog, "--min-block", a, "a number of microseconds");
 			break;
 		default:
 			if (cmd_graph_option_id(id)) {
@@ -326,7 +319,7 @@ done:
 		else if (strcmp(c->preset, "detailed") == 0)
 			d = 20, f = 997;
 		else
-			return bad_value(c, "--preset", c->preset, "quick, default or detailed");
+			return cmd_bad_value(c->prog, "--preset", c->preset, "quick, default or detailed");
 		if (!c->duration_given)
 			c->duration = d;
 		if (!c->freq_given)
@@ -430,7 +423,7 @@ static int parse_pids(const struct cli *c, struct target *t)
 		errno = 0;
 		long pid = strtol(p, &end, 10);
 		if (end == p || errno || pid <= 0 || pid > 0x3fffffff || (*end && *end != ',')) {
-			bad_value(c, "-p", c->pids_text, "process ids (PID[,PID...])");
+			cmd_bad_value(c->prog, "-p", c->pids_text, "process ids (PID[,PID...])");
 			return 2;
 		}
 		if (add_threads(t, (int)pid) < 0) {
@@ -680,7 +673,6 @@ static int run(struct cli *c)
 		int hung = fk_sampler_wait(sampler, timeout);
 		fk_recorder_round(recorder, sampler, false);
 		if (work_started && !work_exited) {
-			child_changed = 0;
 			int st;
 			pid_t w = waitpid(work.pid, &st, WNOHANG);
 			if (w == work.pid) {

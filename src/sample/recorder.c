@@ -59,8 +59,7 @@ struct fk_recorder {
 	uint64_t round_max, prev_round_max;
 
 	/* processes looked up in /proc because their samples came before anything else */
-	int *tried;
-	size_t tried_mask, tried_count;
+	fk_u64map tried; /* pid -> (void *)1 */
 
 	/* off-CPU: threads switched out, by tid (struct blocked) */
 	fk_u64map blocked;
@@ -106,7 +105,7 @@ void fk_recorder_free(fk_recorder *r)
 	free(r->arena);
 	free(r->queue);
 	fk_frame_texts_free(&r->frames);
-	free(r->tried);
+	fk_u64map_free(&r->tried);
 	free(r->stacks);
 	free(r->stack_pcs);
 	for (size_t i = 0; r->blocked.mask && i <= r->blocked.mask; i++) {
@@ -136,30 +135,7 @@ const fk_recorder_stats *fk_recorder_stats_get(const fk_recorder *r)
 /* True the first time pid is seen here. */
 static bool first_try(fk_recorder *r, int pid)
 {
-	if (r->tried_count * 2 >= r->tried_mask) {
-		size_t old_cap = r->tried ? r->tried_mask + 1 : 0;
-		int *old = r->tried;
-		r->tried_mask = old_cap ? old_cap * 2 - 1 : 255;
-		r->tried = fk_xcalloc(r->tried_mask + 1, sizeof(int));
-		for (size_t i = 0; i < old_cap; i++) {
-			if (!old[i])
-				continue;
-			size_t j = (size_t)old[i] * 2654435761u & r->tried_mask;
-			while (r->tried[j])
-				j = (j + 1) & r->tried_mask;
-			r->tried[j] = old[i];
-		}
-		free(old);
-	}
-	size_t j = (size_t)pid * 2654435761u & r->tried_mask;
-	while (r->tried[j]) {
-		if (r->tried[j] == pid)
-			return false;
-		j = (j + 1) & r->tried_mask;
-	}
-	r->tried[j] = pid;
-	r->tried_count++;
-	return true;
+	return fk_u64map_put(&r->tried, (uint64_t)(uint32_t)pid, (void *)1) == NULL;
 }
 
 /* A process (under -a, --cgroup) whose mappings were never reported: read /proc once. */

@@ -1,19 +1,12 @@
 /* intern.c: open-addressing hash table of frame names, bytes kept in an arena. */
 #include "intern.h"
 
+#include "../util/arena.h"
 #include "../util/hash.h"
-
-#define ARENA_BLOCK (256 * 1024)
 
 struct name_entry {
 	const char *bytes;
 	uint32_t len;
-};
-
-struct arena_block {
-	struct arena_block *next;
-	size_t used, cap;
-	char data[];
 };
 
 struct fk_interner {
@@ -22,7 +15,7 @@ struct fk_interner {
 	size_t mask;
 	struct name_entry *names;
 	size_t count, cap;
-	struct arena_block *arena;
+	fk_arena arena; /* the names' bytes */
 };
 
 fk_interner *fk_interner_new(void)
@@ -37,33 +30,10 @@ void fk_interner_free(fk_interner *in)
 {
 	if (!in)
 		return;
-	struct arena_block *b = in->arena;
-	while (b) {
-		struct arena_block *next = b->next;
-		free(b);
-		b = next;
-	}
+	fk_arena_free(&in->arena);
 	free(in->slots);
 	free(in->names);
 	free(in);
-}
-
-static char *arena_copy(fk_interner *in, const char *s, size_t len)
-{
-	struct arena_block *b = in->arena;
-	if (!b || b->cap - b->used < len + 1) {
-		size_t cap = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
-		b = fk_xmalloc(sizeof(*b) + cap);
-		b->cap = cap;
-		b->used = 0;
-		b->next = in->arena;
-		in->arena = b;
-	}
-	char *p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
 }
 
 static void rehash(fk_interner *in)
@@ -105,7 +75,7 @@ fk_name_id fk_intern_hashed(fk_interner *in, const char *name, size_t len, uint6
 		len = UINT32_MAX;
 	fk_grow((void **)&in->names, sizeof(*in->names), &in->cap, in->count + 1);
 	fk_name_id id = (fk_name_id)in->count++;
-	in->names[id].bytes = arena_copy(in, name, len);
+	in->names[id].bytes = fk_arena_strndup(&in->arena, name, len);
 	in->names[id].len = (uint32_t)len;
 	in->slots[i] = tag | (uint64_t)(id + 1);
 	if (in->count * 2 > in->mask)

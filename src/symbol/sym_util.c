@@ -1,4 +1,4 @@
-/* sym_util.c: the u64 hash map, string arena and bounded line reader of sym_util.h. */
+/* sym_util.c: the u64 hash map and bounded line reader of sym_util.h. */
 #include "sym_util.h"
 
 #include <time.h>
@@ -72,45 +72,6 @@ void fk_u64map_free(fk_u64map *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- string arena -------------------------------------------------------------------- */
-
-#define ARENA_BLOCK (64 * 1024)
-
-struct fk_arena_block {
-	struct fk_arena_block *next;
-	size_t used, cap;
-	char data[];
-};
-
-const char *fk_arena_strndup(fk_arena *a, const char *s, size_t len)
-{
-	struct fk_arena_block *b = a->head;
-	if (!b || b->cap - b->used < len + 1) {
-		size_t cap = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
-		b = fk_xmalloc(sizeof(*b) + cap);
-		b->cap = cap;
-		b->used = 0;
-		b->next = a->head;
-		a->head = b;
-	}
-	char *p = b->data + b->used;
-	if (len)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
-}
-
-void fk_arena_free(fk_arena *a)
-{
-	struct fk_arena_block *b = a->head;
-	while (b) {
-		struct fk_arena_block *next = b->next;
-		free(b);
-		b = next;
-	}
-	a->head = NULL;
-}
 
 /* ---- bounded line reader ------------------------------------------------------------ */
 

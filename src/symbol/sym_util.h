@@ -1,10 +1,10 @@
 /* sym_util.h: small helpers shared by the symbol modules (maps, symbolizer, kallsyms,
- * JIT maps): a hash map from 64-bit keys to pointers (pids, tids), an arena of strings
- * that never move, and a reader of text lines of bounded length that survives NUL bytes,
+ * JIT maps): a hash map from 64-bit keys to pointers (pids, tids) and a reader of text lines of bounded length that survives NUL bytes,
  * missing final newlines and absurdly long lines. */
 #ifndef FK_SYM_UTIL_H
 #define FK_SYM_UTIL_H
 
+#include "../util/arena.h"
 #include "../util/common.h"
 
 /* ---- u64 → pointer hash map (open addressing; values are never NULL) ---------------- */
@@ -24,15 +24,6 @@ void *fk_u64map_put(fk_u64map *m, uint64_t key, void *value);
 /* Frees the table (not the values). */
 void fk_u64map_free(fk_u64map *m);
 
-/* ---- string arena -------------------------------------------------------------------- */
-
-typedef struct fk_arena {
-	struct fk_arena_block *head;
-} fk_arena;
-
-/* A NUL-terminated copy of s[0..len) that stays where it is until fk_arena_free. */
-const char *fk_arena_strndup(fk_arena *a, const char *s, size_t len);
-void fk_arena_free(fk_arena *a);
 
 /* ---- bounded line reader ------------------------------------------------------------ */
 
