@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{"collapse", cmd_collapse, "fold perf script / dtrace / folded text into folded stacks"},
 	{"diff", cmd_diff, "compare two profiles (difffolded.pl): stack BEFORE AFTER"},
 	{"record", cmd_record, "sample a command, processes, a cgroup or the system; write a flame graph"},
+	{"dump", cmd_dump, "print the Python stack of every thread of a running process (py-spy dump)"},
 	{"flamegraph", cmd_flamegraph, "draw folded stacks as an interactive SVG flame graph (flamegraph.pl)"},
 };
 

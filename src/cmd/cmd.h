@@ -6,5 +6,6 @@ int cmd_collapse(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_flamegraph(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "../output/flamegraph.h"
 #include "../output/folded.h"
 #include "../sample/perf_event.h"
+#include "../sample/pysampler.h"
 #include "../sample/recorder.h"
 #include "../sample/unwind.h"
 #include "../sample/workload.h"
@@ -47,6 +48,15 @@ enum {
 	OPT_LOCK,
 	OPT_ALLOC_INTERVAL,
 	OPT_MIN_BLOCK,
+	OPT_PYTHON,
+	OPT_NATIVE,
+	OPT_BLOCKING,
+	OPT_FULL_FILENAMES,
+	OPT_NO_LINENO,
+	OPT_THREADS,
+	OPT_IDLE,
+	OPT_GIL,
+	OPT_SUBPROCESSES,
 };
 
 static const fk_option record_options[] = {
@@ -65,6 +75,15 @@ static const fk_option record_options[] = {
 	{"alloc", 0, false, OPT_ALLOC, "KIND", "allocations (LD_PRELOAD, -- CMD only): space (bytes allocated, the default), objects, inuse (bytes not freed at exit), inuse-objects"},
 	{"alloc-interval", 0, true, OPT_ALLOC_INTERVAL, "BYTES", "--alloc: mean bytes between samples (default 524288, as Go's heap profiler)"},
 	{"lock", 0, false, OPT_LOCK, "KIND", "contended pthread mutex/rwlock waits (LD_PRELOAD, -- CMD only): wait (microseconds, the default) or count"},
+	{"python", 0, false, OPT_PYTHON, NULL, "Python stacks: read each thread's Python frames from the process's memory (CPython 3.9-3.13; -p or -- CMD; no perf_event_open needed)"},
+	{"native", 0, false, OPT_NATIVE, NULL, "--python: sample with perf_event_open and put the Python frames in place of the interpreter's in native (and kernel) stacks"},
+	{"blocking", 0, false, OPT_BLOCKING, NULL, "--python: stop the threads while their stacks are read (exact stacks, slower)"},
+	{"full-filenames", 0, false, OPT_FULL_FILENAMES, NULL, "--python: whole file paths in frame names"},
+	{"no-lineno", 0, false, OPT_NO_LINENO, NULL, "--python: no line numbers in frame names"},
+	{"threads", 0, false, OPT_THREADS, NULL, "--python: a \"thread NAME (TID)\" frame under the process frame"},
+	{"idle", 0, false, OPT_IDLE, NULL, "--python: sample sleeping threads too (default: running ones)"},
+	{"gil", 0, false, OPT_GIL, NULL, "--python: only the thread holding the GIL"},
+	{"subprocesses", 0, false, OPT_SUBPROCESSES, NULL, "--python: follow child processes that run Python"},
 	{"min-block", 0, true, OPT_MIN_BLOCK, "US", "--off-cpu: drop blocks shorter than US microseconds"},
 	{NULL, 'g', false, OPT_G, NULL, "call graphs (the default: --call-graph fp)"},
 	{"call-graph", 0, true, OPT_CALLGRAPH, "MODE", "fp (default), dwarf[,BYTES] (unwind copied user stacks; for code without frame pointers), lbr, none"},
@@ -119,6 +138,8 @@ struct cli {
 	bool system, quiet, user_only, count_period, freq_given, duration_given, off_cpu, wall;
 	unsigned long min_block_us;
 	bool palette_given;
+	bool python, native, blocking, full_filenames, no_lineno, threads, idle, gil, subprocesses;
+	bool python_only_given; /* a --python option was given (checked against --python) */
 	bool preload; /* --alloc or --lock */
 	fk_preload_profile_kind preload_kind;
 	unsigned long alloc_interval;
@@ -290,6 +311,27 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (fk_parse_uint(a, 1, 1ul << 40, &c->alloc_interval) < 0)
 				return cmd_bad_value(c->prog, "--alloc-interval", a, "a number of bytes");
 			break;
+		case OPT_PYTHON:
+			c->python = true;
+			break;
+		case OPT_NATIVE:
+		case OPT_BLOCKING:
+		case OPT_FULL_FILENAMES:
+		case OPT_NO_LINENO:
+		case OPT_THREADS:
+		case OPT_IDLE:
+		case OPT_GIL:
+		case OPT_SUBPROCESSES:
+			c->python_only_given = true;
+			c->native |= id == OPT_NATIVE;
+			c->blocking |= id == OPT_BLOCKING;
+			c->full_filenames |= id == OPT_FULL_FILENAMES;
+			c->no_lineno |= id == OPT_NO_LINENO;
+			c->threads |= id == OPT_THREADS;
+			c->idle |= id == OPT_IDLE;
+			c->gil |= id == OPT_GIL;
+			c->subprocesses |= id == OPT_SUBPROCESSES;
+			break;
 		case OPT_MIN_BLOCK:
 			if (fk_parse_uint(a, 0, 1ul << 40, &c->min_block_us) < 0)
 				return cmd_bad_value(c->prog, "--min-block", a, "a number of microseconds");
@@ -344,6 +386,30 @@ done:
 	if (c->preload && (c->off_cpu || c->wall || c->event || c->ncommand == 0)) {
 		fprintf(stderr, "%s: --alloc and --lock preload a library into a command: use them with "
 				"-- CMD, and without --off-cpu, --wall or -e\n",
+			c->prog);
+		return 2;
+	}
+	if (c->python_only_given && !c->python) {
+		fprintf(stderr, "%s: --native, --blocking, --threads, --idle, --gil, --subprocesses, "
+				"--full-filenames and --no-lineno go with --python\n",
+			c->prog);
+		return 2;
+	}
+	if (c->python && (c->system || c->cgroup || c->preload || c->off_cpu || c->wall)) {
+		fprintf(stderr, "%s: --python samples a command or -p PIDs, without -a, --cgroup, "
+				"--off-cpu, --wall, --alloc or --lock\n",
+			c->prog);
+		return 2;
+	}
+	if (c->python && !c->native && (c->event || c->cpus_text || c->user_only)) {
+		fprintf(stderr, "%s: -e, -C and --user-only are for perf_event_open sampling: with "
+				"--python, add --native\n",
+			c->prog);
+		return 2;
+	}
+	if (c->native && (c->blocking || c->idle || c->gil || c->subprocesses)) {
+		fprintf(stderr, "%s: --native samples threads as they run on a CPU: --blocking, --idle, "
+				"--gil and --subprocesses are for --python alone\n",
 			c->prog);
 		return 2;
 	}
@@ -800,6 +866,159 @@ out:
 	return status;
 }
 
+/* ---- --python: Python stacks read from the processes' memory on a timer ---- */
+
+static int run_python(struct cli *c)
+{
+	fk_error err = {{0}};
+	int status = 0;
+	struct target t = {0};
+	fk_workload work = {.pid = -1, .go_fd = -1, .status_fd = -1};
+	bool work_prepared = false, work_started = false, work_exited = false;
+	int work_status = 0;
+	fk_profile *profile = fk_profile_new();
+	fk_pysampler_options po = {c->naming, c->idle, c->gil, c->blocking, c->subprocesses,
+				   c->threads, c->full_filenames, !c->no_lineno};
+	fk_pysampler *ps = fk_pysampler_new(&po, profile);
+
+	if (c->ncommand) {
+		if (fk_workload_prepare(&work, c->command, &err) < 0) {
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			status = 1;
+			goto out;
+		}
+		work_prepared = true;
+	} else {
+		status = parse_pids(c, &t);
+		if (status)
+			goto out;
+		for (size_t i = 0; i < t.npids; i++)
+			if (fk_pysampler_add(ps, t.pids[i], &err) < 0) {
+				fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+				status = 1;
+				goto out;
+			}
+	}
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	double start = now_seconds();
+	if (c->ncommand) {
+		if (fk_workload_start(&work, c->command[0], &err) < 0) {
+			work_prepared = false;
+			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+			status = 127;
+			goto out;
+		}
+		work_started = true;
+		fk_pysampler_watch(ps, work.pid);
+	}
+
+	/* ticks on a fixed schedule; a tick that comes too late is skipped, not made up */
+	bool tty = isatty(2);
+	double period = 1.0 / (double)c->freq, next = start, last_progress = 0;
+	double deadline = c->duration > 0 ? start + c->duration : 0;
+	uint64_t late = 0;
+	bool all_gone = false;
+	while (!stop_signal) {
+		size_t live = fk_pysampler_tick(ps);
+		if (work_started && !work_exited) {
+			int st;
+			if (waitpid(work.pid, &st, WNOHANG) == work.pid) {
+				work_exited = true;
+				work_status = st;
+				if (!c->subprocesses || live == 0)
+					break;
+			}
+		}
+		if (live == 0 && (!c->ncommand || work_exited)) {
+			all_gone = !c->ncommand;
+			break;
+		}
+		double now = now_seconds();
+		if (deadline && now >= deadline)
+			break;
+		if (tty && !c->quiet && now - last_progress >= 0.5) {
+			fprintf(stderr, "\r%s: %.1f s, %llu samples ", c->prog, now - start,
+				(unsigned long long)fk_pysampler_stats_get(ps)->samples);
+			last_progress = now;
+		}
+		next += period;
+		if (next < now) {
+			double behind = now - next;
+			uint64_t skip = (uint64_t)(behind / period) + 1;
+			late += skip;
+			next += (double)skip * period;
+		}
+		struct timespec ts = {(time_t)next, (long)((next - (double)(time_t)next) * 1e9)};
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_signal)
+			;
+	}
+	double elapsed = now_seconds() - start;
+	if (tty && !c->quiet)
+		fprintf(stderr, "\r\033[K");
+	if (work_started && !work_exited) {
+		kill(work.pid, stop_signal ? stop_signal : SIGTERM);
+		int st;
+		while (waitpid(work.pid, &st, 0) < 0 && errno == EINTR)
+			;
+		work_exited = true;
+		work_status = st;
+	}
+	work_prepared = false;
+
+	const fk_pysampler_stats *st = fk_pysampler_stats_get(ps);
+	if (!fk_pysampler_any_python(ps)) {
+		fprintf(stderr, "%s: %s is not a Python process (CPython 3.9-3.13)%s\n", c->prog,
+			c->ncommand ? c->command[0] : "the target",
+			c->subprocesses ? " and started none" : "; --subprocesses follows the ones it starts");
+		status = 1;
+		goto out;
+	}
+	char cmdline[256], title[512], subtitle[256];
+	if (c->ncommand)
+		command_line(c, cmdline, sizeof(cmdline));
+	else
+		snprintf(cmdline, sizeof(cmdline), "PID %s", c->pids_text);
+	double rate = elapsed > 0 ? (double)st->ticks / elapsed : 0;
+	snprintf(title, sizeof(title), "%s (Python @ %lu Hz)", cmdline, c->freq);
+	snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %.0f Hz achieved%s", elapsed,
+		 (unsigned long long)st->samples, rate, c->idle ? ", idle threads included" : "");
+	fk_flamegraph_options fg = c->graph.fg;
+	if (!fg.title || !*fg.title)
+		fg.title = title;
+	if (!fg.subtitle || !*fg.subtitle)
+		fg.subtitle = subtitle;
+	bool wrote_all = write_outputs(c, profile, &fg);
+	if (!c->quiet) {
+		fprintf(stderr, "%s: %.2f s, %llu samples, %llu ticks (%.1f/s of %lu asked; %llu late ticks "
+				"skipped), %llu idle threads skipped%s; wrote %s%s\n",
+			c->prog, elapsed, (unsigned long long)st->samples, (unsigned long long)st->ticks,
+			rate, c->freq, (unsigned long long)late, (unsigned long long)st->idle,
+			all_gone ? " (the processes exited)" : "", wrote_all ? c->outputs[0] : "(failed)",
+			wrote_all && c->noutputs > 1 ? ", ..." : "");
+		if (st->errors)
+			fprintf(stderr, "%s: %llu reads failed (processes exiting%s)\n", c->prog,
+				(unsigned long long)st->errors, c->blocking ? ", or threads that could not be stopped" : "");
+	}
+	if (!wrote_all)
+		status = 1;
+	else if (work_started)
+		status = fk_wait_status_code(work_status);
+out:
+	if (work_prepared)
+		fk_workload_abort(&work);
+	fk_pysampler_free(ps);
+	fk_profile_free(profile);
+	free(t.tids);
+	free(t.pids);
+	return status;
+}
+
 /* ---- --alloc, --lock: the command runs with libflamekit-preload.so ---- */
 
 /* The preload library: beside the binary (the build tree), or in ../lib/flamekit/ (make
@@ -977,7 +1196,7 @@ int cmd_record(int argc, char **argv)
 	cmd_graph_options_init(&c.graph, argc);
 	int status = parse_args(&c, argc, argv);
 	if (status < 0)
-		status = c.preload ? run_preload(&c) : run(&c);
+		status = c.preload ? run_preload(&c) : c.python && !c.native ? run_python(&c) : run(&c);
 	cmd_graph_options_free(&c.graph);
 	return status;
 }

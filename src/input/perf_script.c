@@ -702,6 +702,11 @@ static void stack_line_frames(fk_perf_parser *pp, const fk_perf_stack_line *sl, 
 	const char *mod = sl->mod;
 	size_t mod_len = sl->mod_len;
 
+	if (sl->verbatim) {
+		pp->group_len = 0;
+		group_push_name(pp, func, func_len);
+		return;
+	}
 	if (pp->opt.show_inline && pp->inliner && !mod_skips_inline(mod, mod_len)) {
 		const char *res = fk_inliner_lookup(pp->inliner, sl->pc, sl->pc_len, func, func_len,
 						    mod, mod_len);

@@ -62,6 +62,7 @@ bool fk_perf_match_period(const char *line, size_t len, const char **period, siz
 typedef struct fk_perf_stack_line {
 	const char *pc, *func, *mod;
 	size_t pc_len, func_len, mod_len;
+	bool verbatim; /* func is the frame's final name (a Python frame): no rule applies */
 } fk_perf_stack_line;
 bool fk_perf_match_stack_line(const char *line, size_t len, fk_perf_stack_line *sl);
 

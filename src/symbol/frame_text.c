@@ -50,7 +50,7 @@ void fk_frame_texts_add(fk_frame_texts *ft, uint64_t pc, const fk_symbol *sym)
 	memcpy(t + ft->used, sym->module, mod_len);
 	ft->used += mod_len;
 	ft->offsets[ft->n] = (struct fk_frame_text_offsets){pc_off, func_off, mod_off};
-	ft->lines[ft->n] = (fk_perf_stack_line){NULL, NULL, NULL, pc_len, func_len, mod_len};
+	ft->lines[ft->n] = (fk_perf_stack_line){NULL, NULL, NULL, pc_len, func_len, mod_len, false};
 	ft->n++;
 }
 
