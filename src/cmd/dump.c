@@ -101,40 +101,61 @@ int cmd_dump(int argc, char **argv)
 	fk_thread_stopper stopper;
 	fk_thread_stopper_init(&stopper);
 	int status = 0;
-	if (blocking && fk_thread_stopper_stop(&stopper, (int)pid, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		status = 1;
-		goto out;
-	}
 	int n = fk_python_threads(py, threads, MAX_THREADS, &err);
 	if (n < 0) {
-		fk_thread_stopper_resume(&stopper);
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		status = 1;
 		goto out;
 	}
-	/* read every stack first, print after: the threads run on meanwhile */
+	/* states first: a stopped thread looks idle */
+	fk_thread_state *states = fk_xcalloc((size_t)n + 1, sizeof(*states));
+	for (int i = 0; i < n; i++)
+		states[i] = threads[i].tid > 0 ? fk_thread_state_read((int)pid, threads[i].tid)
+					       : FK_THREAD_UNKNOWN;
+	if (blocking && fk_thread_stopper_stop(&stopper, (int)pid, &err) < 0) {
+		free(states);
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		status = 1;
+		goto out;
+	}
+	/* every stack is read before anything is printed (and the threads, with
+	 * --blocking, let go) */
 	char path[96], cmdline[1024], comm[64], name[4096];
-	snprintf(path, sizeof(path), "/proc/%lu/cmdline", pid);
-	read_text(path, cmdline, sizeof(cmdline), true);
-	printf("Process %lu: %s\n", pid, cmdline);
-	printf("Python v%s (%s)\n", fk_python_version(py), fk_python_binary(py));
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *mem = open_memstream(&text, &text_len);
+	if (!mem) {
+		free(states);
+		fk_thread_stopper_resume(&stopper);
+		fprintf(stderr, "%s: out of memory\n", prog);
+		status = 1;
+		goto out;
+	}
 	for (int i = 0; i < n; i++) {
 		size_t depth = fk_python_stack(py, threads[i].tstate, frames, MAX_DEPTH);
 		int tid = threads[i].tid;
-		fk_thread_state ts = tid > 0 ? fk_thread_state_read((int)pid, tid) : FK_THREAD_UNKNOWN;
+		fk_thread_state ts = states[i];
 		comm[0] = '\0';
 		if (tid > 0) {
 			snprintf(path, sizeof(path), "/proc/%lu/task/%d/comm", pid, tid);
 			read_text(path, comm, sizeof(comm), true);
 		}
-		printf("\nThread %d (%s%s)%s%s%s\n", tid,
+		fprintf(mem, "\nThread %d (%s%s)%s%s%s\n", tid,
 		       ts == FK_THREAD_RUNNING ? "active" : ts == FK_THREAD_UNKNOWN ? "unknown" : "idle",
 		       threads[i].holds_gil ? "+gil" : "", comm[0] ? ": \"" : "", comm, comm[0] ? "\"" : "");
 		for (size_t d = 0; d < depth; d++)
-			printf("    %s\n", fk_python_frame_name(py, &frames[d], full, lineno, name, sizeof(name)));
+			fprintf(mem, "    %s\n",
+				fk_python_frame_name(py, &frames[d], full, lineno, name, sizeof(name)));
 	}
+	fclose(mem);
+	free(states);
 	fk_thread_stopper_resume(&stopper);
+	snprintf(path, sizeof(path), "/proc/%lu/cmdline", pid);
+	read_text(path, cmdline, sizeof(cmdline), true);
+	printf("Process %lu: %s\n", pid, cmdline);
+	printf("Python v%s (%s)\n", fk_python_version(py), fk_python_binary(py));
+	fwrite(text, 1, text_len, stdout);
+	free(text);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: cannot write the output: %s\n", prog, strerror(errno));
 		status = 1;

@@ -260,13 +260,8 @@ static void fold(fk_pysampler *s, struct process *p, const fk_py_thread *t, size
 static void sample_process(fk_pysampler *s, struct process *p)
 {
 	fk_error err;
-	if (s->opt.blocking && fk_thread_stopper_stop(&s->stopper, p->pid, &err) < 0) {
-		s->stats.errors++;
-		return;
-	}
 	int n = fk_python_threads(p->py, s->threads, MAX_THREADS, &err);
 	if (n < 0) {
-		fk_thread_stopper_resume(&s->stopper);
 		if (!alive(p->pid)) {
 			p->gone = true;
 		} else {
@@ -277,19 +272,26 @@ static void sample_process(fk_pysampler *s, struct process *p)
 		}
 		return;
 	}
-	/* read every stack before folding any: the threads are stopped (--blocking) or run
-	 * on (the sooner read, the closer together) */
+	/* the threads to sample (their states read before any is stopped) */
+	int chosen = 0;
 	for (int i = 0; i < n; i++) {
 		const fk_py_thread *t = &s->threads[i];
-		if (s->opt.gil_only && !t->holds_gil) {
+		if ((s->opt.gil_only && !t->holds_gil) ||
+		    (!s->opt.idle && t->tid > 0 &&
+		     fk_thread_states_get(&s->states, p->pid, t->tid) == FK_THREAD_IDLE)) {
 			s->stats.idle++;
 			continue;
 		}
-		if (!s->opt.idle && t->tid > 0 &&
-		    fk_thread_states_get(&s->states, p->pid, t->tid) == FK_THREAD_IDLE) {
-			s->stats.idle++;
-			continue;
-		}
+		s->threads[chosen++] = *t;
+	}
+	if (chosen == 0)
+		return;
+	if (s->opt.blocking && fk_thread_stopper_stop(&s->stopper, p->pid, &err) < 0) {
+		s->stats.errors++;
+		return;
+	}
+	for (int i = 0; i < chosen; i++) {
+		const fk_py_thread *t = &s->threads[i];
 		size_t depth = fk_python_stack(p->py, t->tstate, s->frames, MAX_DEPTH);
 		if (depth == 0) {
 			s->stats.empty++;
