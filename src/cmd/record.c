@@ -140,6 +140,7 @@ struct cli {
 	bool palette_given;
 	bool python, native, blocking, full_filenames, no_lineno, threads, idle, gil, subprocesses;
 	bool python_only_given; /* a --python option was given (checked against --python) */
+	bool callgraph_given;
 	bool preload; /* --alloc or --lock */
 	fk_preload_profile_kind preload_kind;
 	unsigned long alloc_interval;
@@ -241,10 +242,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_G:
 			c->callgraph = FK_CALLGRAPH_FP;
+			c->callgraph_given = true;
 			break;
 		case OPT_CALLGRAPH:
 			if (parse_callgraph(c, a))
 				return 2;
+			c->callgraph_given = true;
 			break;
 		case OPT_MMAP_PAGES:
 			if (fk_parse_uint(a, 1, 1ul << 20, &c->mmap_pages) < 0 ||
@@ -413,6 +416,9 @@ done:
 			c->prog);
 		return 2;
 	}
+	/* libpython is built without frame pointers: unwind with DWARF unless told */
+	if (c->native && !c->callgraph_given)
+		c->callgraph = FK_CALLGRAPH_DWARF;
 	if (c->off_cpu && c->wall) {
 		fprintf(stderr, "%s: choose --off-cpu or --wall (which has the off-CPU time too)\n", c->prog);
 		return 2;
@@ -590,6 +596,7 @@ static int run(struct cli *c)
 	int work_status = 0;
 	fk_sampler *sampler = NULL;
 	fk_recorder *recorder = NULL;
+	fk_pysampler *python = NULL;
 	fk_inliner *inliner = NULL;
 	fk_profile *profile = fk_profile_new();
 	int *cpus = fk_xcalloc(MAX_CPUS, sizeof(int));
@@ -639,9 +646,15 @@ static int run(struct cli *c)
 			  : c->callgraph == FK_CALLGRAPH_DWARF ? 512
 							: 128;
 
+	if (c->native) {
+		fk_pysampler_options po = {c->naming, false, false, false, false,
+					   c->threads, c->full_filenames, !c->no_lineno};
+		python = fk_pysampler_new(&po, profile);
+		sc.wake_each_sample = true;
+	}
 	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true,
 				  c->off_cpu ? 0 : c->wall ? 1 : -1, c->wall,
-				  (uint64_t)c->min_block_us * 1000};
+				  (uint64_t)c->min_block_us * 1000, python, c->threads};
 	if (c->naming.show_inline)
 		inliner = fk_inliner_new(c->naming.show_context);
 	recorder = fk_recorder_new(&ro, profile, inliner);
@@ -662,6 +675,12 @@ static int run(struct cli *c)
 		status = parse_pids(c, &t);
 		if (status)
 			goto out;
+		for (size_t i = 0; python && i < t.npids; i++)
+			if (fk_pysampler_add(python, t.pids[i], &err) < 0) {
+				fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+				status = 1;
+				goto out;
+			}
 	} else if (c->system) {
 		sc.target = FK_TARGET_SYSTEM;
 	} else {
@@ -847,6 +866,18 @@ static int run(struct cli *c)
 		if (st->samples == 0)
 			fprintf(stderr, "%s: no samples: the target used no CPU while sampled%s\n", c->prog,
 				c->ncommand ? " (or exited at once)" : "");
+		if (python) {
+			const fk_pysampler_stats *ps = fk_pysampler_stats_get(python);
+			if (!fk_pysampler_any_python(python))
+				fprintf(stderr, "%s: no Python (CPython 3.9-3.13) found in the target: native "
+						"stacks only\n",
+					c->prog);
+			else
+				fprintf(stderr, "%s: Python frames merged into %llu samples (%llu where the "
+						"thread had moved on between the sample and the read)\n",
+					c->prog, (unsigned long long)ps->merged,
+					(unsigned long long)ps->mismatched);
+		}
 	}
 	if (!wrote_all)
 		status = 1;
@@ -858,6 +889,7 @@ out:
 		fk_workload_abort(&work);
 	fk_sampler_free(sampler);
 	fk_recorder_free(recorder);
+	fk_pysampler_free(python);
 	fk_inliner_free(inliner);
 	fk_profile_free(profile);
 	free(t.tids);

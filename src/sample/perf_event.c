@@ -423,8 +423,14 @@ int fk_sampler_open(const fk_sampler_config *config, fk_sampler **out, bool *epe
 	uint64_t second_type;
 	fill_attr(&s->config, false, &attrs[0], &s->sample_type);
 	fill_attr(&s->config, true, &attrs[1], &second_type);
-	for (int i = 0; i < 2; i++)
-		attrs[i].wakeup_watermark = (uint32_t)(s->config.buffer_pages * s->page_size / 4);
+	for (int i = 0; i < 2; i++) {
+		if (config->wake_each_sample) {
+			attrs[i].watermark = 0;
+			attrs[i].wakeup_events = 1;
+		} else {
+			attrs[i].wakeup_watermark = (uint32_t)(s->config.buffer_pages * s->page_size / 4);
+		}
+	}
 	const fk_event_spec *specs[2] = {&config->event, &config->second};
 	int nevents = config->with_second ? 2 : 1;
 

@@ -52,6 +52,9 @@ typedef struct fk_sampler_config {
 	bool enable_on_exec;   /* start counting when the (single) task execs */
 	size_t buffer_pages;   /* per CPU ring buffer, a power of two */
 	bool context_switch;   /* also PERF_RECORD_SWITCH records (switch in and out) */
+	bool wake_each_sample; /* wake the reader for every sample, not a quarter buffer
+				* (record --python --native reads each sample's Python stack
+				* as soon as the sample is there) */
 	/* A second event written to the same buffers (--wall: sched:sched_switch next to
 	 * cpu-clock), sampled on every occurrence (or every second_period), without
 	 * tracking records of its own; its records have event == 1. */

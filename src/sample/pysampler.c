@@ -332,6 +332,11 @@ size_t fk_pysampler_tick(fk_pysampler *s)
 
 /* ---- --native ---- */
 
+const char *fk_pysampler_thread_name(fk_pysampler *s, int pid, int tid)
+{
+	return thread_root(s, process_of(s, pid), tid);
+}
+
 size_t fk_pysampler_thread_stack(fk_pysampler *s, int pid, int tid, char *text, size_t cap_text,
 				 uint32_t *name_offsets, bool *entry, size_t cap_frames)
 {

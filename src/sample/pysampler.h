@@ -64,6 +64,10 @@ const fk_pysampler_stats *fk_pysampler_stats_get(const fk_pysampler *s);
 size_t fk_pysampler_thread_stack(fk_pysampler *s, int pid, int tid, char *text, size_t cap_text,
 				 uint32_t *name_offsets, bool *entry, size_t cap_frames);
 
+/* "thread NAME (TID)": MainThread for the main thread, else the kernel's name for it
+ * (kept by the sampler). */
+const char *fk_pysampler_thread_name(fk_pysampler *s, int pid, int tid);
+
 /* --native: counts a merge (mismatched: the counts of evaluation frames and entry
  * frames differed). */
 void fk_pysampler_count_merge(fk_pysampler *s, bool mismatched);

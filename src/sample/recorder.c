@@ -10,7 +10,7 @@
 #include "../symbol/symbolizer.h"
 #include "unwind.h"
 
-enum { MAX_FRAMES = 1024 };
+enum { MAX_FRAMES = 1024, PY_TEXT = 1 << 17 };
 
 /* off-CPU: a thread's stack when it was switched out */
 struct blocked {
@@ -37,6 +37,10 @@ struct stack_slot {
 struct pending {
 	uint64_t time, seq;
 	size_t off, size;
+	/* --native: the thread's Python frames when the sample was read: py_n of them in
+	 * py_arena at py_off, each an entry flag byte and a NUL-terminated name, leaf first */
+	size_t py_off;
+	uint32_t py_n, py_size;
 };
 
 struct fk_recorder {
@@ -57,6 +61,12 @@ struct fk_recorder {
 	size_t queue_len, queue_cap;
 	uint64_t seq;
 	uint64_t round_max, prev_round_max;
+	uint8_t *py_arena;
+	size_t py_len, py_cap;
+	char *py_text; /* one capture */
+	uint32_t py_offsets[MAX_FRAMES];
+	bool py_entry[MAX_FRAMES];
+	fk_perf_stack_line merged[2 * MAX_FRAMES];
 
 	/* processes looked up in /proc because their samples came before anything else */
 	fk_u64map tried; /* pid -> (void *)1 */
@@ -90,6 +100,8 @@ fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *pro
 	if (options->callgraph == FK_CALLGRAPH_DWARF)
 		r->unwinder = fk_unwinder_new();
 	fk_frame_texts_init(&r->frames);
+	if (options->python)
+		r->py_text = fk_xmalloc(PY_TEXT);
 	return r;
 }
 
@@ -104,6 +116,8 @@ void fk_recorder_free(fk_recorder *r)
 	fk_processes_free(r->processes);
 	free(r->arena);
 	free(r->queue);
+	free(r->py_arena);
+	free(r->py_text);
 	fk_frame_texts_free(&r->frames);
 	fk_u64map_free(&r->tried);
 	free(r->stacks);
@@ -193,9 +207,8 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 	return n;
 }
 
-/* Names the stack in r->pcs[0..n) and adds it to the profile (see fold_stack). */
-static void name_stack(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
-		       size_t n, double count)
+/* The texts of the stack in r->pcs[0..n) of pid, as perf script prints them, leaf first. */
+static const fk_perf_stack_line *symbolize_stack(fk_recorder *r, int pid, size_t n, size_t *nlines)
 {
 	fk_frame_texts_reset(&r->frames);
 	for (size_t i = 0; i < n; i++) {
@@ -212,14 +225,133 @@ static void name_stack(fk_recorder *r, const char *root, const char *comm, int p
 		}
 		fk_frame_texts_add(&r->frames, kernel ? at : sym.file_addr, &sym);
 	}
-	size_t nlines;
-	const fk_perf_stack_line *lines = fk_frame_texts_lines(&r->frames, &nlines);
+	return fk_frame_texts_lines(&r->frames, nlines);
+}
+
+static void add_named(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
+		      double count, const fk_perf_stack_line *lines, size_t nlines)
+{
 	char unknown_comm[24];
 	if (!comm) {
 		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
 	}
 	fk_perf_parser_add_sample(r->parser, root, comm, pid, tid, count, lines, nlines);
+}
+
+/* Names the stack in r->pcs[0..n) and adds it to the profile (see fold_stack). */
+static void name_stack(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
+		       size_t n, double count)
+{
+	size_t nlines;
+	const fk_perf_stack_line *lines = symbolize_stack(r, pid, n, &nlines);
+	add_named(r, root, comm, pid, tid, count, lines, nlines);
+}
+
+/* ---- --native: Python frames in place of the interpreter's ---- */
+
+static bool is_eval_frame(const fk_perf_stack_line *l)
+{
+	static const char eval[] = "_PyEval_EvalFrameDefault";
+	size_t len = sizeof(eval) - 1;
+	return !l->verbatim && l->func_len >= len && memcmp(l->func, eval, len) == 0 &&
+	       (l->func_len == len || l->func[len] == '+');
+}
+
+/* Merges the native lines (leaf first) with the Python frames captured for the sample:
+ * the Python frames, root first, fall into groups, each begun by an entry frame and run
+ * by one _PyEval_EvalFrameDefault call; the k-th evaluation frame from the root is
+ * replaced by the k-th group. Counted from the root because the stack's bottom is what
+ * stays put while the thread runs on between the sample and the read: if the counts
+ * differ, the extra evaluation frames (leaf side) stay as they are and extra groups
+ * (Python code entered since) are dropped. No evaluation frame at all (the unwinding
+ * stopped in native code): the Python frames go under the native ones. */
+static size_t merge_python(fk_recorder *r, const fk_perf_stack_line *native, size_t n,
+			   const char **names, const bool *entry, size_t m, bool *mismatch)
+{
+	/* group starts, root first: group g is py root-first indexes [start[g], start[g+1]) */
+	size_t start[MAX_FRAMES + 1], groups = 0;
+	for (size_t k = 0; k < m; k++) { /* k: root-first index; leaf-first is m-1-k */
+		if (k == 0 || entry[m - 1 - k])
+			start[groups++] = k;
+	}
+	start[groups] = m;
+	size_t evals = 0;
+	for (size_t i = 0; i < n; i++)
+		evals += is_eval_frame(&native[i]);
+	*mismatch = evals != groups;
+	fk_perf_stack_line *out = r->merged;
+	size_t cap = FK_ARRAY_LEN(r->merged), o = 0;
+	size_t seen = 0; /* evaluation frames passed, leaf first */
+	for (size_t i = 0; i < n && o < cap; i++) {
+		if (!is_eval_frame(&native[i])) {
+			out[o++] = native[i];
+			continue;
+		}
+		size_t g = evals - 1 - seen++; /* from the root */
+		if (g >= groups) {
+			out[o++] = native[i];
+			continue;
+		}
+		for (size_t k = start[g + 1]; k > start[g] && o < cap; k--) {
+			const char *name = names[m - k];
+			out[o++] = (fk_perf_stack_line){"", name, "", 0, strlen(name), 0, true};
+		}
+	}
+	if (evals == 0)
+		for (size_t k = m; k > 0 && o < cap; k--) {
+			const char *name = names[m - k];
+			out[o++] = (fk_perf_stack_line){"", name, "", 0, strlen(name), 0, true};
+		}
+	return o;
+}
+
+static void fold_python(fk_recorder *r, const char *root, int pid, int tid, size_t n, double count,
+			const struct pending *p)
+{
+	const char *comm = pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, pid, tid);
+	size_t nlines;
+	const fk_perf_stack_line *lines = symbolize_stack(r, pid, n, &nlines);
+	const char *names[MAX_FRAMES];
+	bool entry[MAX_FRAMES];
+	const uint8_t *q = r->py_arena + p->py_off;
+	size_t m = 0;
+	for (uint32_t k = 0; k < p->py_n && m < MAX_FRAMES; k++) {
+		entry[m] = q[0] != 0;
+		names[m++] = (const char *)q + 1;
+		q += 1 + strlen((const char *)q + 1) + 1;
+	}
+	bool mismatch;
+	size_t merged = merge_python(r, lines, nlines, names, entry, m, &mismatch);
+	fk_pysampler_count_merge(r->opt.python, mismatch);
+	add_named(r, root, comm, pid, tid, count, r->merged, merged);
+}
+
+/* Reads the Python stack of the sample's thread now, as the sample is read from the ring
+ * (the sampler wakes up for each sample in this mode: the sample is microseconds old). */
+static void capture_python(fk_recorder *r, const fk_record *rec, struct pending *p)
+{
+	p->py_off = r->py_len;
+	p->py_n = 0;
+	p->py_size = 0;
+	if (rec->pid <= 0 || rec->tid <= 0)
+		return;
+	size_t n = fk_pysampler_thread_stack(r->opt.python, rec->pid, rec->tid, r->py_text, PY_TEXT,
+					     r->py_offsets, r->py_entry, MAX_FRAMES);
+	size_t size = 0;
+	for (size_t i = 0; i < n; i++)
+		size += 1 + strlen(r->py_text + r->py_offsets[i]) + 1;
+	fk_grow((void **)&r->py_arena, 1, &r->py_cap, r->py_len + size);
+	uint8_t *w = r->py_arena + r->py_len;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(r->py_text + r->py_offsets[i]) + 1;
+		*w++ = r->py_entry[i];
+		memcpy(w, r->py_text + r->py_offsets[i], len);
+		w += len;
+	}
+	r->py_len += size;
+	p->py_n = (uint32_t)n;
+	p->py_size = (uint32_t)size;
 }
 
 static uint64_t stack_hash(const fk_recorder *r, const char *root, const char *comm, int pid,
@@ -321,11 +453,20 @@ static void charge_blocked(fk_recorder *r, int tid, uint64_t now)
 	r->stats.blocked_ns += ns;
 }
 
-static void fold_sample(fk_recorder *r, const fk_record *rec)
+static void fold_sample(fk_recorder *r, const fk_record *rec, const struct pending *p)
 {
 	learn_process(r, rec->pid);
 	size_t n = sample_pcs(r, rec);
-	if (rec->event == r->opt.off_cpu_event) {
+	if (r->opt.python) {
+		const char *root = r->opt.python_threads && rec->tid > 0
+					   ? fk_pysampler_thread_name(r->opt.python, rec->pid, rec->tid)
+					   : NULL;
+		double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
+		if (p->py_n)
+			fold_python(r, root, rec->pid, rec->tid, n, count, p);
+		else
+			fold_stack(r, root, rec->pid, rec->tid, n, count);
+	} else if (rec->event == r->opt.off_cpu_event) {
 		switched_out(r, rec, n);
 	} else if (r->opt.wall) {
 		/* cpu-clock periods are nanoseconds: the same unit as the blocked time */
@@ -343,11 +484,11 @@ static void fold_sample(fk_recorder *r, const fk_record *rec)
 		r->stats.last_time = rec->time;
 }
 
-static void apply(fk_recorder *r, const fk_record *rec)
+static void apply(fk_recorder *r, const fk_record *rec, const struct pending *p)
 {
 	switch (rec->type) {
 	case FK_REC_SAMPLE:
-		fold_sample(r, rec);
+		fold_sample(r, rec, p);
 		break;
 	case FK_REC_MMAP: {
 		if (rec->pid <= 0)
@@ -389,8 +530,11 @@ static void enqueue(const fk_record *rec, const void *raw, size_t size, void *ct
 	fk_grow((void **)&r->arena, 1, &r->arena_cap, r->arena_len + size);
 	memcpy(r->arena + r->arena_len, raw, size);
 	fk_grow((void **)&r->queue, sizeof(*r->queue), &r->queue_cap, r->queue_len + 1);
-	r->queue[r->queue_len++] = (struct pending){rec->time, r->seq++, r->arena_len, size};
+	struct pending *p = &r->queue[r->queue_len++];
+	*p = (struct pending){rec->time, r->seq++, r->arena_len, size, 0, 0, 0};
 	r->arena_len += size;
+	if (r->opt.python && rec->type == FK_REC_SAMPLE)
+		capture_python(r, rec, p);
 	if (rec->time > r->round_max)
 		r->round_max = rec->time;
 }
@@ -417,7 +561,7 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 		fk_record rec;
 		const struct pending *p = &r->queue[done];
 		if (fk_sampler_decode(s, r->arena + p->off, p->size, &rec))
-			apply(r, &rec);
+			apply(r, &rec, p);
 		done++;
 	}
 	r->prev_round_max = r->round_max;
@@ -431,15 +575,25 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 	if (done == 0)
 		return;
 	/* keep the rest, packed at the front */
-	size_t keep = r->queue_len - done, arena_len = 0;
+	size_t keep = r->queue_len - done, arena_len = 0, py_len = 0;
 	uint8_t *arena = keep ? fk_xmalloc(r->arena_len) : NULL;
+	uint8_t *py_arena = keep && r->py_len ? fk_xmalloc(r->py_len) : NULL;
 	for (size_t i = 0; i < keep; i++) {
 		struct pending p = r->queue[done + i];
 		memcpy(arena + arena_len, r->arena + p.off, p.size);
 		p.off = arena_len;
 		arena_len += p.size;
+		if (p.py_size) {
+			memcpy(py_arena + py_len, r->py_arena + p.py_off, p.py_size);
+			p.py_off = py_len;
+			py_len += p.py_size;
+		}
 		r->queue[i] = p;
 	}
+	free(r->py_arena);
+	r->py_arena = py_arena;
+	r->py_cap = py_arena ? r->py_len : 0;
+	r->py_len = py_len;
 	free(r->arena);
 	r->arena = arena;
 	r->arena_cap = keep ? r->arena_len : 0;

@@ -10,6 +10,7 @@
 #include "../input/perf_script.h"
 #include "../stack/profile.h"
 #include "perf_event.h"
+#include "pysampler.h"
 
 typedef struct fk_recorder_options {
 	fk_perf_options naming; /* --pid, --tid, --kernel, --jit, --inline ... */
@@ -25,6 +26,11 @@ typedef struct fk_recorder_options {
 				 * period in microseconds under a "[running]" frame, off-CPU
 				 * time goes under "[blocked]" */
 	uint64_t min_block_ns;  /* off_cpu: shorter blocks are dropped */
+	fk_pysampler *python;   /* record --python --native: each sample's thread's Python
+				 * stack is read when the sample is read from the ring, and
+				 * its frames take the place of the interpreter's
+				 * frame-evaluation frames (_PyEval_EvalFrameDefault) */
+	bool python_threads;    /* --threads: a "thread NAME (TID)" frame under the process */
 } fk_recorder_options;
 
 typedef struct fk_recorder_stats {
