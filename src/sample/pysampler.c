@@ -251,8 +251,12 @@ static void fold(fk_pysampler *s, struct process *p, const fk_py_thread *t, size
 		const char *name = s->text + offsets[i];
 		s->lines[i] = (fk_perf_stack_line){"", name, "", 0, strlen(name), 0, true};
 	}
-	const char *root = s->opt.threads ? thread_root(s, p, t->tid) : NULL;
-	fk_perf_parser_add_sample(s->parser, root, p->comm[0] ? p->comm : "python", p->pid,
+	if (s->opt.threads && n < MAX_DEPTH) {
+		/* the outermost frame: right above the process's */
+		const char *root = thread_root(s, p, t->tid > 0 ? t->tid : p->pid);
+		s->lines[n++] = (fk_perf_stack_line){"", root, "", 0, strlen(root), 0, true};
+	}
+	fk_perf_parser_add_sample(s->parser, NULL, p->comm[0] ? p->comm : "python", p->pid,
 				  t->tid > 0 ? t->tid : p->pid, 1.0, s->lines, n);
 	s->stats.samples++;
 }

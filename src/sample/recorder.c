@@ -281,7 +281,7 @@ static size_t merge_python(fk_recorder *r, const fk_perf_stack_line *native, siz
 		evals += is_eval_frame(&native[i]);
 	*mismatch = evals != groups;
 	fk_perf_stack_line *out = r->merged;
-	size_t cap = FK_ARRAY_LEN(r->merged), o = 0;
+	size_t cap = FK_ARRAY_LEN(r->merged) - 1, o = 0; /* one left for --threads */
 	size_t seen = 0; /* evaluation frames passed, leaf first */
 	for (size_t i = 0; i < n && o < cap; i++) {
 		if (!is_eval_frame(&native[i])) {
@@ -306,7 +306,7 @@ static size_t merge_python(fk_recorder *r, const fk_perf_stack_line *native, siz
 	return o;
 }
 
-static void fold_python(fk_recorder *r, const char *root, int pid, int tid, size_t n, double count,
+static void fold_python(fk_recorder *r, int pid, int tid, size_t n, double count,
 			const struct pending *p)
 {
 	const char *comm = pid == 0 ? "swapper" : fk_processes_comm_of(r->processes, pid, tid);
@@ -321,10 +321,21 @@ static void fold_python(fk_recorder *r, const char *root, int pid, int tid, size
 		names[m++] = (const char *)q + 1;
 		q += 1 + strlen((const char *)q + 1) + 1;
 	}
-	bool mismatch;
-	size_t merged = merge_python(r, lines, nlines, names, entry, m, &mismatch);
-	fk_pysampler_count_merge(r->opt.python, mismatch);
-	add_named(r, root, comm, pid, tid, count, r->merged, merged);
+	size_t merged;
+	if (m) {
+		bool mismatch;
+		merged = merge_python(r, lines, nlines, names, entry, m, &mismatch);
+		fk_pysampler_count_merge(r->opt.python, mismatch);
+	} else {
+		merged = nlines < MAX_FRAMES ? nlines : MAX_FRAMES;
+		memcpy(r->merged, lines, merged * sizeof(*lines));
+	}
+	if (r->opt.python_threads && tid > 0) {
+		/* --threads: the outermost frame, right above the process's */
+		const char *t = fk_pysampler_thread_name(r->opt.python, pid, tid);
+		r->merged[merged++] = (fk_perf_stack_line){"", t, "", 0, strlen(t), 0, true};
+	}
+	add_named(r, NULL, comm, pid, tid, count, r->merged, merged);
 }
 
 /* Reads the Python stack of the sample's thread now, as the sample is read from the ring
@@ -458,14 +469,8 @@ static void fold_sample(fk_recorder *r, const fk_record *rec, const struct pendi
 	learn_process(r, rec->pid);
 	size_t n = sample_pcs(r, rec);
 	if (r->opt.python) {
-		const char *root = r->opt.python_threads && rec->tid > 0
-					   ? fk_pysampler_thread_name(r->opt.python, rec->pid, rec->tid)
-					   : NULL;
 		double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
-		if (p->py_n)
-			fold_python(r, root, rec->pid, rec->tid, n, count, p);
-		else
-			fold_stack(r, root, rec->pid, rec->tid, n, count);
+		fold_python(r, rec->pid, rec->tid, n, count, p);
 	} else if (rec->event == r->opt.off_cpu_event) {
 		switched_out(r, rec, n);
 	} else if (r->opt.wall) {
