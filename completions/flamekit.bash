@@ -4,13 +4,15 @@ _flamekit() {
 	local cur cmd opts
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "record collapse flamegraph diff --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "record dump collapse flamegraph diff --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
 	case "$cmd" in
 	record)
-		opts="--output --all-cpus --cpu --cgroup --freq --count --duration --preset --event --call-graph --mmap-pages --user-only --period --pid --tid --kernel --jit --all --addrs --inline --context --title --subtitle --width --minwidth --colors --countname --inverted --reverse --quiet --help" ;;
+		opts="--output --all-cpus --cpu --cgroup --freq --count --duration --preset --event --call-graph --mmap-pages --user-only --period --off-cpu --wall --min-block --alloc --alloc-interval --lock --python --native --blocking --full-filenames --no-lineno --threads --idle --gil --subprocesses --pid --tid --kernel --jit --all --addrs --inline --context --title --subtitle --width --minwidth --colors --countname --inverted --reverse --quiet --help" ;;
+	dump)
+		opts="--pid --blocking --full-filenames --no-lineno --help" ;;
 	collapse)
 		opts="--output --format --threads --quiet --pid --tid --kernel --jit --all --addrs --event-filter --inline --context --srcline --help" ;;
 	flamegraph)
