@@ -18,12 +18,58 @@ fi
 
 if [ "$(id -u)" -ne 0 ] && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -gt 1 ]; then
 	test_skip "Python with native stacks" "perf_event_open not permitted here"
-	done_testing
+	# interpreters flamekit does not read: a clear error, whichever way they are reached
+for old in /root/.pyenv/versions/3.8.*/bin/python3 /root/.pyenv/versions/3.7.*/bin/python3 /root/.pyenv/versions/2.7.*/bin/python; do
+	[ -x "$old" ] || continue
+	ov=$("$old" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	unsupported() {
+		rc=0
+		"$FK" record --python -d 2 -o "$TRASH/old.folded" -- "$old" -c 'import time; time.sleep(3)' \
+			2>"$TRASH/err" || rc=$?
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported (flamekit reads CPython 3.9 to 3.13)" "$TRASH/err"
+		[ ! -e "$TRASH/old.folded" ]
+		"$old" -c 'import time; time.sleep(3)' &
+		pid=$!
+		sleep 0.3
+		rc=0
+		"$FK" dump -p "$pid" >"$TRASH/out" 2>"$TRASH/err" || rc=$?
+		kill "$pid" || true
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported" "$TRASH/err"
+	}
+	test_ok "Python $ov (not supported): record --python and dump say so, exit 1, write nothing" unsupported
+done
+
+done_testing
 	exit 0
 fi
 if [ -z "$PYTHONS" ]; then
 	test_ok "at least one CPython 3.9-3.13 is installed (pyenv)" false
-	done_testing
+	# interpreters flamekit does not read: a clear error, whichever way they are reached
+for old in /root/.pyenv/versions/3.8.*/bin/python3 /root/.pyenv/versions/3.7.*/bin/python3 /root/.pyenv/versions/2.7.*/bin/python; do
+	[ -x "$old" ] || continue
+	ov=$("$old" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	unsupported() {
+		rc=0
+		"$FK" record --python -d 2 -o "$TRASH/old.folded" -- "$old" -c 'import time; time.sleep(3)' \
+			2>"$TRASH/err" || rc=$?
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported (flamekit reads CPython 3.9 to 3.13)" "$TRASH/err"
+		[ ! -e "$TRASH/old.folded" ]
+		"$old" -c 'import time; time.sleep(3)' &
+		pid=$!
+		sleep 0.3
+		rc=0
+		"$FK" dump -p "$pid" >"$TRASH/out" 2>"$TRASH/err" || rc=$?
+		kill "$pid" || true
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported" "$TRASH/err"
+	}
+	test_ok "Python $ov (not supported): record --python and dump say so, exit 1, write nothing" unsupported
+done
+
+done_testing
 	exit 1
 fi
 
@@ -102,5 +148,28 @@ usage() {
 	[ $rc -eq 2 ] && grep -q "for --python alone" "$TRASH/err"
 }
 test_ok "--native with --idle is a usage error" usage
+
+# interpreters flamekit does not read: a clear error, whichever way they are reached
+for old in /root/.pyenv/versions/3.8.*/bin/python3 /root/.pyenv/versions/3.7.*/bin/python3 /root/.pyenv/versions/2.7.*/bin/python; do
+	[ -x "$old" ] || continue
+	ov=$("$old" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+	unsupported() {
+		rc=0
+		"$FK" record --python -d 2 -o "$TRASH/old.folded" -- "$old" -c 'import time; time.sleep(3)' \
+			2>"$TRASH/err" || rc=$?
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported (flamekit reads CPython 3.9 to 3.13)" "$TRASH/err"
+		[ ! -e "$TRASH/old.folded" ]
+		"$old" -c 'import time; time.sleep(3)' &
+		pid=$!
+		sleep 0.3
+		rc=0
+		"$FK" dump -p "$pid" >"$TRASH/out" 2>"$TRASH/err" || rc=$?
+		kill "$pid" || true
+		cat "$TRASH/err"
+		[ "$rc" -eq 1 ] && grep -q "Python $ov.* not supported" "$TRASH/err"
+	}
+	test_ok "Python $ov (not supported): record --python and dump say so, exit 1, write nothing" unsupported
+done
 
 done_testing

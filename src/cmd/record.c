@@ -1005,9 +1005,14 @@ static int run_python(struct cli *c)
 
 	const fk_pysampler_stats *st = fk_pysampler_stats_get(ps);
 	if (!fk_pysampler_any_python(ps)) {
-		fprintf(stderr, "%s: %s is not a Python process (CPython 3.9-3.13)%s\n", c->prog,
-			c->ncommand ? c->command[0] : "the target",
-			c->subprocesses ? " and started none" : "; --subprocesses follows the ones it starts");
+		const char *why = fk_pysampler_why_not(ps);
+		if (strstr(why, "not supported"))
+			fprintf(stderr, "%s: %s\n", c->prog, why);
+		else
+			fprintf(stderr, "%s: %s is not a Python process (CPython 3.9-3.13)%s\n", c->prog,
+				c->ncommand ? c->command[0] : "the target",
+				c->subprocesses ? " and started none"
+						: "; --subprocesses follows the ones it starts");
 		status = 1;
 		goto out;
 	}

@@ -32,6 +32,7 @@ struct process {
 	fk_u64map tstates;      /* --native: tid -> PyThreadState address */
 	uint64_t tstates_ms;    /* when tstates was read */
 	uint64_t next_attach_ms; /* --native: when to try attaching again */
+	char why_not[sizeof(((fk_error *)0)->msg)]; /* the last reason attaching failed */
 };
 
 struct fk_pysampler {
@@ -106,6 +107,11 @@ bool fk_pysampler_any_python(const fk_pysampler *s)
 	return false;
 }
 
+const char *fk_pysampler_why_not(const fk_pysampler *s)
+{
+	return s->nprocs ? s->procs[0]->why_not : "";
+}
+
 void fk_pysampler_count_merge(fk_pysampler *s, bool mismatched)
 {
 	s->stats.merged++;
@@ -148,8 +154,10 @@ static struct process *process_of(fk_pysampler *s, int pid)
 static int attach(fk_pysampler *s, struct process *p, fk_error *err)
 {
 	fk_python *py = fk_python_attach(p->pid, err);
-	if (!py)
+	if (!py) {
+		snprintf(p->why_not, sizeof(p->why_not), "%s", err->msg);
 		return -1;
+	}
 	fk_python_free(p->py);
 	p->py = py;
 	read_comm(p->pid, p->comm, sizeof(p->comm));

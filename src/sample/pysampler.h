@@ -51,8 +51,10 @@ void fk_pysampler_watch(fk_pysampler *s, int pid);
 /* One round of samples. Returns the number of watched processes still alive. */
 size_t fk_pysampler_tick(fk_pysampler *s);
 
-/* The pids that never turned out to be Python (for the message at the end). */
+/* Whether any process turned out to be Python; if none did, why the first one was not
+ * (empty if it never got as far). */
 bool fk_pysampler_any_python(const fk_pysampler *s);
+const char *fk_pysampler_why_not(const fk_pysampler *s);
 
 const fk_pysampler_stats *fk_pysampler_stats_get(const fk_pysampler *s);
 

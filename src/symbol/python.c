@@ -705,7 +705,7 @@ static size_t find_candidates(int pid, struct candidate *out, size_t cap, fk_err
 			continue;
 		char *p = fk_xstrndup(mpath, plen);
 		const char *base = strrchr(p, '/') + 1;
-		bool lib = strncmp(base, "libpython3", 10) == 0;
+		bool lib = strncmp(base, "libpython", 9) == 0;
 		bool is_exe = strcmp(p, exe) == 0;
 		bool seen = false;
 		for (size_t i = 0; i < n && !seen; i++)
@@ -756,7 +756,8 @@ static int set_offsets(fk_python *py, int minor, uint32_t *hex, fk_error *err)
 	}
 	const fk_py_offsets *t = fk_py_offsets_table(minor);
 	if (!t)
-		return fk_error_set(err, "Python 3.%d is not supported (flamekit reads CPython 3.9 to 3.13)",
+		return fk_error_set(err, "Python 3.%d is not supported (flamekit reads CPython 3.9 to "
+					 "3.13)",
 				    minor);
 	py->off = *t;
 	return 0;
@@ -790,9 +791,20 @@ fk_python *fk_python_attach(int pid, fk_error *err)
 			break;
 	}
 	if (i == n) {
-		if (n)
+		const char *name = n ? strrchr(cands[0].path, '/') + 1 : "";
+		const char *v = strstr(name, "python");
+		if (v && v[6] >= '2' && v[6] <= '3' && v[7] == '.') {
+			/* libpython2.7.so, python3.6: before _PyRuntime (3.7) */
+			int len = (int)strspn(v + 6, "0123456789.");
+			while (len > 0 && v[6 + len - 1] == '.')
+				len--;
+			fk_error_set(err, "process %d runs Python %.*s, which is not supported (flamekit "
+					  "reads CPython 3.9 to 3.13)",
+				     pid, len, v + 6);
+		} else if (n) {
 			fk_error_set(err, "process %d is not a Python process (no _PyRuntime symbol in %s)",
 				     pid, cands[0].path);
+		}
 		goto out;
 	}
 	py = new_reader(read_remote, (void *)(intptr_t)pid, pid);
