@@ -133,9 +133,21 @@ static void read_comm(int pid, char *buf, size_t cap)
 	fclose(f);
 }
 
+/* Running still (a zombie, exited but not yet reaped, is not). */
 static bool alive(int pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 static struct process *process_of(fk_pysampler *s, int pid)
