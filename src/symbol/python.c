@@ -117,7 +117,7 @@ static const char *read_string(fk_python *py, uint64_t addr)
 {
 	const fk_py_offsets *o = &py->off;
 	uint8_t head[128];
-	size_t head_len = (size_t)o->unicode_compact_size;
+	size_t head_len = (size_t)o->unicode_ascii_size; /* state and length lie in it */
 	if (head_len > sizeof(head) || rd(py, addr, head, head_len) < 0)
 		return NULL;
 	uint32_t state;
@@ -173,33 +173,33 @@ static uint8_t *read_bytes(fk_python *py, uint64_t addr, size_t *len)
 int fk_py_line_39(const uint8_t *table, size_t len, int firstlineno, int addr)
 {
 	/* co_lnotab: (bytecode offset increment, signed line increment) pairs */
-	int line = firstlineno, at = 0;
+	int64_t line = firstlineno, at = 0;
 	for (size_t i = 0; i + 1 < len; i += 2) {
 		at += table[i];
 		if (at > addr)
 			break;
 		line += (int8_t)table[i + 1];
 	}
-	return line > 0 ? line : 0;
+	return line > 0 && line <= INT32_MAX ? (int)line : 0;
 }
 
 int fk_py_line_310(const uint8_t *table, size_t len, int firstlineno, int addr)
 {
 	/* co_linetable (PEP 626): (bytes covered, signed line delta; -128: no line) pairs */
-	int line = firstlineno, end = 0;
+	int64_t line = firstlineno, end = 0;
 	if (addr < 0)
 		return firstlineno;
 	for (size_t i = 0; i + 1 < len; i += 2) {
-		int start = end;
+		int64_t start = end;
 		end += table[i];
 		int delta = (int8_t)table[i + 1];
-		int here = -1;
+		int64_t here = -1;
 		if (delta != -128) {
 			line += delta;
 			here = line;
 		}
 		if (addr >= start && addr < end)
-			return here > 0 ? here : 0;
+			return here > 0 && here <= INT32_MAX ? (int)here : 0;
 	}
 	return 0;
 }
@@ -249,7 +249,7 @@ int fk_py_line_311(const uint8_t *table, size_t len, int firstlineno, int addr)
 	 * long form (svarint line delta, then end line, column, end column), 15 no location */
 	if (addr < 0)
 		return firstlineno;
-	int unit = addr / 2, at = 0, line = firstlineno;
+	int64_t unit = addr / 2, at = 0, line = firstlineno;
 	struct loc_cursor c = {table, table + len};
 	unsigned b;
 	while (loc_byte(&c, &b)) {
@@ -283,9 +283,9 @@ int fk_py_line_311(const uint8_t *table, size_t len, int firstlineno, int addr)
 				return 0;
 			break;
 		}
-		line += delta;
+		line += delta; /* at most 2^31 per entry: int64_t holds any table's sum */
 		if (unit >= at && unit < at + length)
-			return has_line && line > 0 ? line : 0;
+			return has_line && line > 0 && line <= INT32_MAX ? (int)line : 0;
 		at += length;
 	}
 	return 0;
@@ -411,16 +411,22 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 		cap = MAX_FRAMES_WALKED;
 	/* First the chain alone, quickly (the thread runs on: the shorter the walk, the
 	 * likelier a consistent stack), then the code objects. */
-	struct raw_frame *raw = fk_xmalloc(cap * sizeof(*raw));
+	struct raw_frame *raw = fk_xmalloc((cap ? cap : 1) * sizeof(*raw));
 	size_t n = 0;
-	for (int walked = 0; frame && walked < MAX_FRAMES_WALKED && n < cap; walked++) {
+	bool cut = false; /* the walk stopped before the outermost frame */
+	for (int walked = 0; frame; walked++) {
 		uint8_t buf[128];
-		if (want > sizeof(buf) || rd(py, frame, buf, want) < 0)
+		if (walked == MAX_FRAMES_WALKED || n == cap || want > sizeof(buf) ||
+		    rd(py, frame, buf, want) < 0) {
+			cut = true;
 			break;
+		}
 		uint64_t code = u64_at(buf, o->frame_code);
 		uint64_t previous = u64_at(buf, o->frame_previous);
-		if (previous == frame)
+		if (previous == frame) {
+			cut = true;
 			break;
+		}
 		if (modern && o->frame_owner != FK_PY_NONE && buf[o->frame_owner] == FRAME_OWNED_BY_CSTACK) {
 			/* an entry shim (3.12+): the frame run after it began a new evaluation */
 			if (n > 0)
@@ -445,7 +451,7 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 		}
 		frame = previous;
 	}
-	if (n > 0 && modern && o->frame_is_entry == FK_PY_NONE)
+	if (n > 0 && !cut && modern && o->frame_is_entry == FK_PY_NONE)
 		raw[n - 1].entry = true; /* the outermost began the thread's first evaluation */
 	size_t got = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -743,6 +749,30 @@ static fk_python *new_reader(fk_py_read_fn read, void *ctx, int pid)
 	return py;
 }
 
+/* The reader copies fixed-size headers of frames (128 bytes), code objects (CODE_HEADER)
+ * and strings (their PyASCIIObject part): every offset it uses must lie inside them. */
+static int check_offsets(const fk_py_offsets *o, fk_error *err)
+{
+	const struct {
+		int32_t value, limit;
+	} fields[] = {
+		{o->frame_previous, 128}, {o->frame_code, 128}, {o->frame_instr, 128},
+		{o->frame_is_entry, 128}, {o->frame_owner, 128},
+		{o->code_filename, CODE_HEADER}, {o->code_name, CODE_HEADER},
+		{o->code_firstlineno, CODE_HEADER}, {o->code_linetable, CODE_HEADER},
+		{o->object_type, CODE_HEADER},
+		{o->unicode_length, o->unicode_ascii_size}, {o->unicode_state, o->unicode_ascii_size},
+	};
+	for (size_t i = 0; i < FK_ARRAY_LEN(fields); i++)
+		if (fields[i].value != FK_PY_NONE && (fields[i].value < 0 || fields[i].value + 8 > fields[i].limit))
+			return fk_error_set(err, "unexpected struct layout (an offset of %d bytes)",
+					    (int)fields[i].value);
+	if (o->unicode_ascii_size > 128 || o->unicode_compact_size > 1024 ||
+	    (o->code_adaptive != FK_PY_NONE && (o->code_adaptive < 0 || o->code_adaptive > (1 << 20))))
+		return fk_error_set(err, "unexpected struct layout (object sizes)");
+	return 0;
+}
+
 /* Sets the offsets for 3.minor (13: from _Py_DebugOffsets at the runtime). */
 static int set_offsets(fk_python *py, int minor, uint32_t *hex, fk_error *err)
 {
@@ -752,7 +782,7 @@ static int set_offsets(fk_python *py, int minor, uint32_t *hex, fk_error *err)
 			return fk_error_set(err, "cannot read _PyRuntime");
 		if (fk_py_offsets_from_debug(raw, sizeof(raw), &py->off, hex, err) < 0)
 			return -1;
-		return 0;
+		return check_offsets(&py->off, err);
 	}
 	const fk_py_offsets *t = fk_py_offsets_table(minor);
 	if (!t)
