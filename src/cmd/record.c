@@ -578,6 +578,17 @@ static void progress(const struct cli *c, bool tty, double start, const fk_recor
 	fflush(stderr);
 }
 
+/* Sampling stopped by a signal or -d while the command runs: ends it too (as perf record
+ * does), with the signal flamekit got, or SIGTERM. Returns its wait status. */
+static int end_command(pid_t pid)
+{
+	kill(pid, stop_signal ? stop_signal : SIGTERM);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return st;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -783,14 +794,8 @@ static int run(struct cli *c)
 		fprintf(stderr, "\r\033[K");
 
 	if (work_started && !work_exited) {
-		/* stopped by a signal or -d: end the command too (as perf record does), with the
-		 * signal flamekit got, or SIGTERM */
-		kill(work.pid, stop_signal ? stop_signal : SIGTERM);
-		int st;
-		while (waitpid(work.pid, &st, 0) < 0 && errno == EINTR)
-			;
+		work_status = end_command(work.pid);
 		work_exited = true;
-		work_status = st;
 	}
 	work_prepared = false;
 
@@ -997,12 +1002,8 @@ static int run_python(struct cli *c)
 	if (tty && !c->quiet)
 		fprintf(stderr, "\r\033[K");
 	if (work_started && !work_exited) {
-		kill(work.pid, stop_signal ? stop_signal : SIGTERM);
-		int st;
-		while (waitpid(work.pid, &st, 0) < 0 && errno == EINTR)
-			;
+		work_status = end_command(work.pid);
 		work_exited = true;
-		work_status = st;
 	}
 	work_prepared = false;
 

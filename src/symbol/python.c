@@ -739,6 +739,14 @@ static size_t find_candidates(int pid, struct candidate *out, size_t cap, fk_err
 	return n;
 }
 
+static void unreadable(int pid, int e, fk_error *err)
+{
+	fk_error_set(err, "cannot read the memory of process %d: %s", pid,
+		     e == EPERM ? "permission denied (needs the same user and "
+				  "kernel.yama.ptrace_scope 0, or root / CAP_SYS_PTRACE)"
+				: strerror(e));
+}
+
 static fk_python *new_reader(fk_py_read_fn read, void *ctx, int pid)
 {
 	fk_python *py = fk_xcalloc(1, sizeof(*py));
@@ -846,11 +854,7 @@ fk_python *fk_python_attach(int pid, fk_error *err)
 	uint32_t hex = 0;
 	if (facts.py_version) {
 		if (rd(py, bias + facts.py_version, &hex, sizeof(hex)) < 0) {
-			int e = errno;
-			fk_error_set(err, "cannot read the memory of process %d: %s", pid,
-				     e == EPERM ? "permission denied (needs the same user and "
-						  "kernel.yama.ptrace_scope 0, or root / CAP_SYS_PTRACE)"
-						: strerror(e));
+			unreadable(pid, errno, err);
 			goto fail;
 		}
 		if ((hex >> 24) != 3) {
@@ -871,11 +875,7 @@ fk_python *fk_python_attach(int pid, fk_error *err)
 		/* a readable runtime, or the reason it is not */
 		uint64_t probe;
 		if (rd(py, py->runtime, &probe, sizeof(probe)) < 0) {
-			int e = errno;
-			fk_error_set(err, "cannot read the memory of process %d: %s", pid,
-				     e == EPERM ? "permission denied (needs the same user and "
-						  "kernel.yama.ptrace_scope 0, or root / CAP_SYS_PTRACE)"
-						: strerror(e));
+			unreadable(pid, errno, err);
 			goto fail;
 		}
 	}
