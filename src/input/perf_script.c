@@ -290,6 +290,7 @@ bool fk_perf_match_stack_line(const char *line, size_t len, fk_perf_stack_line *
 	sl->func_len = p - f;
 	sl->mod = line + p + 2;
 	sl->mod_len = q - (p + 2);
+	sl->verbatim = false;
 	return true;
 }
 
