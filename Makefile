@@ -31,6 +31,9 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FIXTURE_SRC := $(sort $(wildcard tests/fixtures/*.c))
 FIXTURE_BIN := $(FIXTURE_SRC:tests/fixtures/%.c=$(BUILD)/fixtures/%) $(BUILD)/fixtures/rec_shares_nofp
+# Helper programs of the end-to-end tests (tests/tools/), linked with flamekit's library.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 # The LD_PRELOAD library of `flamekit record --alloc/--lock` (src/preload/), loaded into
 # the profiled program: linked with nothing else of flamekit, and never built with the
@@ -68,6 +71,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS_ALL) -lcmocka
 
+$(BUILD)/tools/%: tests/tools/%.c $(LIB_OBJ) $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS_ALL)
+
 # Programs the tests profile or symbolize: optimized, with DWARF and frame pointers.
 # rec_shares_nofp is rec_shares.c built without frame pointers (for --call-graph dwarf).
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(DEPS_STAMP)
@@ -82,7 +89,7 @@ $(PRELOAD_LIB): $(PRELOAD_SRC) $(wildcard src/preload/*.h) $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(PRELOAD_CFLAGS) -o $@ $(PRELOAD_SRC) -ldl -lpthread -lm
 
-test: $(BUILD)/flamekit $(PRELOAD_LIB) $(UNIT_BIN) $(FIXTURE_BIN)
+test: $(BUILD)/flamekit $(PRELOAD_LIB) $(UNIT_BIN) $(FIXTURE_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) ./scripts/run-tests.sh $(UNIT_BIN)
 
 # The demo program (examples/demo/demo.c), built for profiling: optimized, with DWARF

@@ -1043,8 +1043,9 @@ static int run_python(struct cli *c)
 			all_gone ? " (the processes exited)" : "", wrote_all ? c->outputs[0] : "(failed)",
 			wrote_all && c->noutputs > 1 ? ", ..." : "");
 		if (st->errors)
-			fprintf(stderr, "%s: %llu reads failed (processes exiting%s)\n", c->prog,
-				(unsigned long long)st->errors, c->blocking ? ", or threads that could not be stopped" : "");
+			fprintf(stderr, "%s: %llu times the threads could not be stopped (--blocking): "
+					"those samples are missing\n",
+				c->prog, (unsigned long long)st->errors);
 	}
 	if (!wrote_all)
 		status = 1;

@@ -109,6 +109,10 @@ bool fk_pysampler_any_python(const fk_pysampler *s)
 
 const char *fk_pysampler_why_not(const fk_pysampler *s)
 {
+	/* an unsupported version anywhere (a child, with --subprocesses) says most */
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (strstr(s->procs[i]->why_not, "not supported"))
+			return s->procs[i]->why_not;
 	return s->nprocs ? s->procs[0]->why_not : "";
 }
 
@@ -167,7 +171,9 @@ static int attach(fk_pysampler *s, struct process *p, fk_error *err)
 {
 	fk_python *py = fk_python_attach(p->pid, err);
 	if (!py) {
-		snprintf(p->why_not, sizeof(p->why_not), "%s", err->msg);
+		/* the first reason it is not Python (not "no such process" once it has gone) */
+		if (!p->why_not[0] || (strstr(err->msg, "not supported") && !strstr(p->why_not, "not supported")))
+			snprintf(p->why_not, sizeof(p->why_not), "%s", err->msg);
 		return -1;
 	}
 	fk_python_free(p->py);
@@ -286,14 +292,11 @@ static void sample_process(fk_pysampler *s, struct process *p)
 	fk_error err;
 	int n = fk_python_threads(p->py, s->threads, MAX_THREADS, &err);
 	if (n < 0) {
-		if (!alive(p->pid)) {
-			p->gone = true;
-		} else {
-			s->stats.errors++;
-			/* exec'd into something else, maybe another Python */
-			fk_python_free(p->py);
-			p->py = NULL;
-		}
+		/* exiting (its memory goes before it is a zombie), or exec'd into something
+		 * else, maybe another Python: the next tick attaches again or finds it gone */
+		fk_python_free(p->py);
+		p->py = NULL;
+		p->gone = !alive(p->pid);
 		return;
 	}
 	/* the threads to sample (their states read before any is stopped) */

@@ -27,7 +27,7 @@ typedef struct fk_pysampler_stats {
 	uint64_t samples;    /* stacks added */
 	uint64_t idle;       /* threads skipped as not running (or not holding the GIL) */
 	uint64_t empty;      /* running threads with no Python frame */
-	uint64_t errors;     /* reads that failed (a process exiting, --blocking refused) */
+	uint64_t errors;     /* --blocking: times a process's threads could not be stopped */
 	uint64_t processes;  /* Python processes sampled */
 	uint64_t merged;     /* --native: samples whose Python frames were merged */
 	uint64_t mismatched; /* --native: of those, stacks whose evaluation frames did not
