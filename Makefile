@@ -122,6 +122,7 @@ bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/record.sh
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/offcpu.sh
 	BUILD=$(BUILD) ./bench/alloc.sh
+	CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/python.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)
