@@ -55,8 +55,9 @@
 # round is dropped when other processes took more than QUIET_MAX% of the machine during
 # it: busy time in /proc/stat minus the CPU time of the measured commands); the report
 # gives medians, the min-max spread, and the slowdown as median(profiled) /
-# median(bare) - 1, with the per-round paired slowdown (each run vs the same round's bare
-# run) as a second estimate, with its interquartile range.
+# median(bare) - 1 with a 95% bootstrap interval (the rounds resampled), and the per-round
+# paired slowdown (each run vs the same round's bare run) as a second estimate, with its
+# interquartile range. The bare-again row says how much of a slowdown noise alone makes.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 export LC_ALL=C

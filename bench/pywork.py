@@ -4,12 +4,14 @@
 `python3 bench/pywork.py [ROUNDS]` runs ROUNDS (default 130, about 2.5 s with CPython 3.11
 on a 2020s x86 core) identical rounds of pure-Python CPU work (integer arithmetic, list,
 dict and string operations; no I/O, no sleeping, no C extension doing the work) through a
-call chain a few functions deep, so that a sampler has real Python stacks to read:
+call chain 9 or 10 frames deep, so that a sampler has real Python stacks to read:
 
     <module> -> main -> run_round -> stage -> descend (x4) -> {arith, strings, table}
+    (table -> <genexpr>)
 
-The amount of work is fixed, not time-based, so a profiler's overhead shows as a longer
-run. It prints nothing; bench/python.sh times the whole process (GNU time).
+The amount of work is fixed, not time-based (bench/python.sh also sets PYTHONHASHSEED=0,
+so that dict layouts are the same in every run), so a profiler's overhead shows as a
+longer run. It prints nothing; bench/python.sh times the whole process from outside.
 """
 import sys
 

@@ -100,11 +100,22 @@ void fk_thread_stopper_free(fk_thread_stopper *s)
 	s->cap = 0;
 }
 
-/* Waits for tid's stop; false if it exited instead. */
+/* Waits for tid's stop; false if it exited instead. An exit is only looked at, not
+ * collected (WNOWAIT): the thread may be the main thread of flamekit's own child, whose
+ * exit status the command loop waits for. */
 static bool wait_stopped(int tid, int *signal)
 {
 	*signal = 0;
 	for (;;) {
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | __WALL | WNOWAIT) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED)
+			return false;
 		int st;
 		pid_t w = waitpid(tid, &st, __WALL);
 		if (w < 0) {

@@ -23,7 +23,9 @@ enum {
 	MAX_INTERPRETERS = 256,
 	CODE_HEADER = 256, /* bytes read of a code object: every field used lies below */
 	MAX_CODE_CACHE = 1 << 16,
+	FRAME_OWNED_BY_GENERATOR = 1,
 	FRAME_OWNED_BY_CSTACK = 3,
+	TORN_RETRIES = 3,
 };
 
 struct code_entry {
@@ -387,9 +389,14 @@ struct raw_frame {
 	bool entry;
 };
 
-size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t cap)
+/* One walk of the thread's frames into raw (see fk_python_stack); *torn: it ended at a
+ * generator's frame with no caller (3.11+), which happens when the generator yields
+ * while being read: its caller link is cleared at each suspension. */
+static size_t walk_frames(fk_python *py, uint64_t tstate, struct raw_frame *raw, size_t cap,
+			  bool *torn)
 {
 	const fk_py_offsets *o = &py->off;
+	*torn = false;
 	uint64_t frame;
 	if (rd_ptr(py, tstate + (uint64_t)o->tstate_frame, &frame) < 0)
 		return 0;
@@ -407,11 +414,6 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 		span = o->frame_owner;
 	size_t want = (size_t)span + 8;
 	bool modern = o->minor >= 11;
-	if (cap > MAX_FRAMES_WALKED)
-		cap = MAX_FRAMES_WALKED;
-	/* First the chain alone, quickly (the thread runs on: the shorter the walk, the
-	 * likelier a consistent stack), then the code objects. */
-	struct raw_frame *raw = fk_xmalloc((cap ? cap : 1) * sizeof(*raw));
 	size_t n = 0;
 	bool cut = false; /* the walk stopped before the outermost frame */
 	for (int walked = 0; frame; walked++) {
@@ -434,6 +436,9 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 			frame = previous;
 			continue;
 		}
+		if (modern && o->frame_owner != FK_PY_NONE && !previous &&
+		    buf[o->frame_owner] == FRAME_OWNED_BY_GENERATOR)
+			*torn = true;
 		if (code) {
 			int64_t lasti;
 			if (modern) {
@@ -453,6 +458,24 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 	}
 	if (n > 0 && !cut && modern && o->frame_is_entry == FK_PY_NONE)
 		raw[n - 1].entry = true; /* the outermost began the thread's first evaluation */
+	return n;
+}
+
+size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t cap)
+{
+	if (cap > MAX_FRAMES_WALKED)
+		cap = MAX_FRAMES_WALKED;
+	/* First the chain alone, quickly (the thread runs on: the shorter the walk, the
+	 * likelier a consistent stack), then the code objects; a walk torn by a generator's
+	 * suspension is made again. */
+	struct raw_frame *raw = fk_xmalloc((cap ? cap : 1) * sizeof(*raw));
+	bool torn = false;
+	size_t n = 0;
+	for (int tries = 0; tries < TORN_RETRIES; tries++) {
+		n = walk_frames(py, tstate, raw, cap, &torn);
+		if (!torn)
+			break;
+	}
 	size_t got = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct code_entry *e = code_at(py, raw[i].code);
