@@ -21,6 +21,7 @@
 #include "../sample/recorder.h"
 #include "../sample/unwind.h"
 #include "../sample/workload.h"
+#include "../symbol/sym_util.h"
 #include "cmd.h"
 #include "cmd_io.h"
 #include "graph_options.h"
@@ -468,23 +469,7 @@ struct target {
 /* Adds every thread of pid (from /proc/PID/task). */
 static int add_threads(struct target *t, int pid)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	struct dirent *e;
-	size_t before = t->ntids;
-	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long tid = strtol(e->d_name, &end, 10);
-		if (*end || tid <= 0)
-			continue;
-		fk_grow((void **)&t->tids, sizeof(int), &t->tids_cap, t->ntids + 1);
-		t->tids[t->ntids++] = (int)tid;
-	}
-	closedir(d);
-	return t->ntids > before ? 0 : -1;
+	return fk_proc_task_ids(pid, &t->tids, &t->ntids, &t->tids_cap) > 0 ? 0 : -1;
 }
 
 static int parse_pids(const struct cli *c, struct target *t)
@@ -526,6 +511,46 @@ static void command_line(const struct cli *c, char *buf, size_t cap)
 		len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", c->command[i]);
 	if (len >= cap && cap > 4)
 		strcpy(buf + cap - 4, "...");
+}
+
+/* What is sampled, for titles: the command line, "PID ...", the system or a cgroup. */
+static void target_text(const struct cli *c, char *buf, size_t cap)
+{
+	if (c->ncommand)
+		command_line(c, buf, cap);
+	else if (c->pids_text)
+		snprintf(buf, cap, "PID %s", c->pids_text);
+	else if (c->system)
+		snprintf(buf, cap, "whole system%s%s", c->cpus_text ? ", CPUs " : "",
+			 c->cpus_text ? c->cpus_text : "");
+	else
+		snprintf(buf, cap, "cgroup %s", c->cgroup);
+}
+
+/* The drawing options with this recording's title and subtitle where none was given. */
+static fk_flamegraph_options graph_with_titles(const struct cli *c, const char *title,
+					       const char *subtitle)
+{
+	fk_flamegraph_options fg = c->graph.fg;
+	if (!fg.title || !*fg.title)
+		fg.title = title;
+	if (!fg.subtitle || !*fg.subtitle)
+		fg.subtitle = subtitle;
+	return fg;
+}
+
+/* SIGINT and SIGTERM stop sampling (stop_signal); child: SIGCHLD interrupts waits too. */
+static void catch_stop_signals(bool child)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (child) {
+		sa.sa_handler = on_child;
+		sigaction(SIGCHLD, &sa, NULL);
+	}
 }
 
 static bool is_svg(const char *path)
@@ -733,13 +758,7 @@ static int run(struct cli *c)
 			goto out;
 		}
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = on_child;
-	sigaction(SIGCHLD, &sa, NULL);
+	catch_stop_signals(true);
 
 	double start = now_seconds();
 	if (c->ncommand) {
@@ -802,15 +821,7 @@ static int run(struct cli *c)
 	/* outputs */
 	const fk_recorder_stats *st = fk_recorder_stats_get(recorder);
 	char cmdline[256], title[512], subtitle[256];
-	if (c->ncommand)
-		command_line(c, cmdline, sizeof(cmdline));
-	else if (c->pids_text)
-		snprintf(cmdline, sizeof(cmdline), "PID %s", c->pids_text);
-	else if (c->system)
-		snprintf(cmdline, sizeof(cmdline), "whole system%s%s", c->cpus_text ? ", CPUs " : "",
-			 c->cpus_text ? c->cpus_text : "");
-	else
-		snprintf(cmdline, sizeof(cmdline), "cgroup %s", c->cgroup);
+	target_text(c, cmdline, sizeof(cmdline));
 	if (c->off_cpu)
 		snprintf(title, sizeof(title), "Off-CPU Time: %s", cmdline);
 	else if (c->wall)
@@ -830,11 +841,7 @@ static int run(struct cli *c)
 	else
 		snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
 			 (unsigned long long)st->samples, (unsigned long long)st->lost);
-	fk_flamegraph_options fg = c->graph.fg;
-	if (!fg.title || !*fg.title)
-		fg.title = title;
-	if (!fg.subtitle || !*fg.subtitle)
-		fg.subtitle = subtitle;
+	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
 	if (!sc.event.time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
 		fg.count_name = "events";
 	if ((c->off_cpu || c->wall) && strcmp(fg.count_name, "samples") == 0)
@@ -938,11 +945,7 @@ static int run_python(struct cli *c)
 			}
 	}
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(false);
 
 	double start = now_seconds();
 	if (c->ncommand) {
@@ -1021,19 +1024,12 @@ static int run_python(struct cli *c)
 		goto out;
 	}
 	char cmdline[256], title[512], subtitle[256];
-	if (c->ncommand)
-		command_line(c, cmdline, sizeof(cmdline));
-	else
-		snprintf(cmdline, sizeof(cmdline), "PID %s", c->pids_text);
+	target_text(c, cmdline, sizeof(cmdline));
 	double rate = elapsed > 0 ? (double)st->ticks / elapsed : 0;
 	snprintf(title, sizeof(title), "%s (Python @ %lu Hz)", cmdline, c->freq);
 	snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %.0f Hz achieved%s", elapsed,
 		 (unsigned long long)st->samples, rate, c->idle ? ", idle threads included" : "");
-	fk_flamegraph_options fg = c->graph.fg;
-	if (!fg.title || !*fg.title)
-		fg.title = title;
-	if (!fg.subtitle || !*fg.subtitle)
-		fg.subtitle = subtitle;
+	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
 	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet) {
 		fprintf(stderr, "%s: %.2f s, %llu samples, %llu ticks (%.1f/s of %lu asked; %llu late ticks "
@@ -1137,9 +1133,6 @@ static int run_preload(struct cli *c)
 	fk_diag_init(&diag);
 	fk_perf_parser *parser = fk_perf_parser_new(&c->naming, profile, &diag, inliner);
 
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
 	double start = now_seconds();
 	if (fk_workload_prepare(&work, c->command, &err) < 0 ||
 	    fk_workload_start(&work, c->command[0], &err) < 0) {
@@ -1153,8 +1146,7 @@ static int run_preload(struct cli *c)
 		setenv("LD_PRELOAD", old, 1);
 	else
 		unsetenv("LD_PRELOAD");
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_stop_signals(false);
 	double deadline = c->duration > 0 ? start + c->duration : 0;
 	int wstatus = 0;
 	bool signalled = false;
@@ -1201,11 +1193,7 @@ static int run_preload(struct cli *c)
 	else
 		snprintf(subtitle, sizeof(subtitle), "%.1f s, %zu processes, one sample per %s bytes on average",
 			 elapsed, info.files, interval);
-	fk_flamegraph_options fg = c->graph.fg;
-	if (!fg.title || !*fg.title)
-		fg.title = title;
-	if (!fg.subtitle || !*fg.subtitle)
-		fg.subtitle = subtitle;
+	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
 	if (strcmp(fg.count_name, "samples") == 0)
 		fg.count_name = fk_preload_kind_unit(c->preload_kind);
 	if (!c->palette_given && fg.palette == FK_PALETTE_HOT)

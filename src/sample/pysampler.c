@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "pysampler.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -199,16 +198,12 @@ void fk_pysampler_watch(fk_pysampler *s, int pid)
 /* --subprocesses: the children of p's threads (/proc/PID/task/TID/children). */
 static void watch_children(fk_pysampler *s, const struct process *p)
 {
-	char path[96];
-	snprintf(path, sizeof(path), "/proc/%d/task", p->pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children", p->pid, e->d_name);
+	int *tids = NULL;
+	size_t ntids = 0, cap = 0;
+	fk_proc_task_ids(p->pid, &tids, &ntids, &cap);
+	for (size_t i = 0; i < ntids; i++) {
+		char path[96];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", p->pid, tids[i]);
 		FILE *f = fopen(path, "r");
 		if (!f)
 			continue;
@@ -218,7 +213,7 @@ static void watch_children(fk_pysampler *s, const struct process *p)
 				process_of(s, (int)child);
 		fclose(f);
 	}
-	closedir(d);
+	free(tids);
 }
 
 /* ---- names ---- */

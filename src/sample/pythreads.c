@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "pythreads.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -138,18 +137,13 @@ static bool wait_stopped(int tid, int *signal)
 
 int fk_thread_stopper_stop(fk_thread_stopper *s, int pid, fk_error *err)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	DIR *d = opendir(path);
-	if (!d)
+	int *tids = NULL;
+	size_t ntids = 0, cap = 0;
+	if (fk_proc_task_ids(pid, &tids, &ntids, &cap) < 0)
 		return fk_error_set(err, "no such process: %d", pid);
-	struct dirent *e;
 	int rc = 0;
-	while ((e = readdir(d)) != NULL) {
-		char *end;
-		long tid = strtol(e->d_name, &end, 10);
-		if (*end || tid <= 0)
-			continue;
+	for (size_t i = 0; i < ntids; i++) {
+		long tid = tids[i];
 		if (ptrace(PTRACE_SEIZE, (pid_t)tid, NULL, NULL) < 0) {
 			if (errno == ESRCH)
 				continue; /* exited */
@@ -168,7 +162,7 @@ int fk_thread_stopper_stop(fk_thread_stopper *s, int pid, fk_error *err)
 		fk_grow((void **)&s->threads, sizeof(*s->threads), &s->cap, s->n + 1);
 		s->threads[s->n++] = (struct fk_stopped_thread){(int)tid, sig};
 	}
-	closedir(d);
+	free(tids);
 	if (rc < 0)
 		fk_thread_stopper_resume(s);
 	return rc;

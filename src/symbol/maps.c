@@ -9,7 +9,6 @@
  * not even for a pid that is reused. */
 #include "maps.h"
 
-#include <dirent.h>
 #include <errno.h>
 
 #include "../stack/intern.h"
@@ -290,21 +289,15 @@ int fk_processes_read_proc(fk_processes *ps, int pid, fk_error *err)
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	if (read_first_line(path, name, sizeof(name)))
 		p->comm = intern(ps, name);
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	DIR *dir = opendir(path);
-	if (dir) {
-		struct dirent *de;
-		while ((de = readdir(dir)) != NULL) {
-			char *endp;
-			long tid = strtol(de->d_name, &endp, 10);
-			if (*endp || tid <= 0 || tid > INT32_MAX)
-				continue;
-			char comm_path[96];
-			snprintf(comm_path, sizeof(comm_path), "/proc/%d/task/%ld/comm", pid, tid);
-			if (read_first_line(comm_path, name, sizeof(name)))
-				set_thread_comm(ps, pid, (int)tid, intern(ps, name));
-		}
-		closedir(dir);
+	int *tids = NULL;
+	size_t ntids = 0, cap = 0;
+	fk_proc_task_ids(pid, &tids, &ntids, &cap);
+	for (size_t i = 0; i < ntids; i++) {
+		char comm_path[96];
+		snprintf(comm_path, sizeof(comm_path), "/proc/%d/task/%d/comm", pid, tids[i]);
+		if (read_first_line(comm_path, name, sizeof(name)))
+			set_thread_comm(ps, pid, tids[i], intern(ps, name));
 	}
+	free(tids);
 	return 0;
 }

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "python.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -493,26 +492,6 @@ size_t fk_python_stack(fk_python *py, uint64_t tstate, fk_py_frame *out, size_t 
 
 /* ---- threads ---- */
 
-/* The thread ids of /proc/PID/task (count, up to cap). */
-static size_t task_ids(int pid, int *tids, size_t cap)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < cap) {
-		char *end;
-		long tid = strtol(e->d_name, &end, 10);
-		if (!*end && tid > 0)
-			tids[n++] = (int)tid;
-	}
-	closedir(d);
-	return n;
-}
-
 static bool in_list(const int *v, size_t n, int x)
 {
 	for (size_t i = 0; i < n; i++)
@@ -530,14 +509,16 @@ static void find_pthread_tid_offset(fk_python *py, const fk_py_thread *t, size_t
 		py->pthread_tid_offset = -2;
 		return;
 	}
-	int tids[1024];
-	size_t ntids = task_ids(py->pid, tids, FK_ARRAY_LEN(tids));
+	int *tids = NULL;
+	size_t ntids = 0, tids_cap = 0;
+	fk_proc_task_ids(py->pid, &tids, &ntids, &tids_cap);
 	enum { SPAN = 2048, MAX_CHECKED = 8 };
 	size_t nb = n < MAX_CHECKED ? n : MAX_CHECKED;
 	uint8_t(*blocks)[SPAN] = fk_xmalloc(nb * SPAN);
 	for (size_t i = 0; i < nb; i++)
 		if (rd(py, t[i].thread_id, blocks[i], SPAN) < 0) {
 			free(blocks);
+			free(tids);
 			return; /* try again later */
 		}
 	for (int k = -1; k < SPAN; k += 4) {
@@ -557,6 +538,7 @@ static void find_pthread_tid_offset(fk_python *py, const fk_py_thread *t, size_t
 	if (py->pthread_tid_offset < 0)
 		py->pthread_tid_offset = -2;
 	free(blocks);
+	free(tids);
 }
 
 int fk_python_threads(fk_python *py, fk_py_thread *out, size_t cap, fk_error *err)

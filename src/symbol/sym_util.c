@@ -1,6 +1,7 @@
 /* sym_util.c: the u64 hash map and bounded line reader of sym_util.h. */
 #include "sym_util.h"
 
+#include <dirent.h>
 #include <time.h>
 
 #include "../util/hash.h"
@@ -162,4 +163,25 @@ uint64_t fk_monotonic_ms(void)
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long fk_proc_task_ids(int pid, int **tids, size_t *len, size_t *cap)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	size_t before = *len;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long tid = strtol(e->d_name, &end, 10);
+		if (*end || tid <= 0 || tid > INT32_MAX)
+			continue;
+		fk_grow((void **)tids, sizeof(int), cap, *len + 1);
+		(*tids)[(*len)++] = (int)tid;
+	}
+	closedir(d);
+	return (long)(*len - before);
 }
