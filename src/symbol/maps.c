@@ -252,6 +252,20 @@ static bool read_first_line(const char *path, char *out, size_t cap)
 	return ok;
 }
 
+struct thread_names {
+	fk_processes *ps;
+	int pid;
+};
+
+static void read_thread_name(int tid, void *ctx)
+{
+	struct thread_names *t = ctx;
+	char path[96], name[256];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", t->pid, tid);
+	if (read_first_line(path, name, sizeof(name)))
+		set_thread_comm(t->ps, t->pid, tid, intern(t->ps, name));
+}
+
 int fk_processes_read_proc(fk_processes *ps, int pid, fk_error *err)
 {
 	char path[64];
@@ -289,15 +303,7 @@ int fk_processes_read_proc(fk_processes *ps, int pid, fk_error *err)
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	if (read_first_line(path, name, sizeof(name)))
 		p->comm = intern(ps, name);
-	int *tids = NULL;
-	size_t ntids = 0, cap = 0;
-	fk_proc_task_ids(pid, &tids, &ntids, &cap);
-	for (size_t i = 0; i < ntids; i++) {
-		char comm_path[96];
-		snprintf(comm_path, sizeof(comm_path), "/proc/%d/task/%d/comm", pid, tids[i]);
-		if (read_first_line(comm_path, name, sizeof(name)))
-			set_thread_comm(ps, pid, tids[i], intern(ps, name));
-	}
-	free(tids);
+	struct thread_names names = {ps, pid};
+	fk_proc_tasks(pid, read_thread_name, &names);
 	return 0;
 }

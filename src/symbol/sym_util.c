@@ -165,23 +165,41 @@ uint64_t fk_monotonic_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-long fk_proc_task_ids(int pid, int **tids, size_t *len, size_t *cap)
+long fk_proc_tasks(int pid, void (*visit)(int tid, void *ctx), void *ctx)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	DIR *d = opendir(path);
 	if (!d)
 		return -1;
-	size_t before = *len;
+	long n = 0;
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL) {
 		char *end;
 		long tid = strtol(e->d_name, &end, 10);
 		if (*end || tid <= 0 || tid > INT32_MAX)
 			continue;
-		fk_grow((void **)tids, sizeof(int), cap, *len + 1);
-		(*tids)[(*len)++] = (int)tid;
+		visit((int)tid, ctx);
+		n++;
 	}
 	closedir(d);
-	return (long)(*len - before);
+	return n;
+}
+
+struct task_array {
+	int **tids;
+	size_t *len, *cap;
+};
+
+static void append_task(int tid, void *ctx)
+{
+	struct task_array *a = ctx;
+	fk_grow((void **)a->tids, sizeof(int), a->cap, *a->len + 1);
+	(*a->tids)[(*a->len)++] = tid;
+}
+
+long fk_proc_task_ids(int pid, int **tids, size_t *len, size_t *cap)
+{
+	struct task_array a = {tids, len, cap};
+	return fk_proc_tasks(pid, append_task, &a);
 }

@@ -49,8 +49,12 @@ void fk_line_reader_free(fk_line_reader *r);
  * too many. */
 bool fk_parse_hex(const char **p, const char *end, uint64_t *out);
 
-/* Appends the thread ids of process pid (/proc/PID/task) to (*tids)[*len...], growing the
- * array (*cap its size). Returns how many were added, or -1 if the process is not there. */
+/* Calls visit for each thread id of process pid (/proc/PID/task), allocating nothing
+ * itself. Returns the number of threads, or -1 if the process is not there. */
+long fk_proc_tasks(int pid, void (*visit)(int tid, void *ctx), void *ctx);
+
+/* Appends the thread ids of process pid to (*tids)[*len...], growing the array (*cap its
+ * size). Returns how many were added, or -1 if the process is not there. */
 long fk_proc_task_ids(int pid, int **tids, size_t *len, size_t *cap);
 
 /* Monotonic time in milliseconds. */
