@@ -7,11 +7,11 @@
 CC ?= cc
 BUILD ?= build
 VERSION := 0.1.0
-PKGS := libdw libelf zlib
+PKGS := libdw libelf zlib jansson libprotobuf-c
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' $(CFLAGS)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz) -liberty -lpthread -lm $(LDLIBS)
+CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' -I$(BUILD)/gen $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz -ljansson -lprotobuf-c) -liberty -lpthread -lm $(LDLIBS)
 ifeq ($(SAN),1)
 BUILD := build-san
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -26,6 +26,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 VIEWER_FILES := $(sort $(wildcard src/output/viewer/*))
 VIEWER_GEN := $(BUILD)/gen/viewer_assets.c
 LIB_OBJ += $(BUILD)/obj/gen/viewer_assets.o
+# pprof's message types: protoc-c turns src/proto/profile.proto into
+# $(BUILD)/gen/profile.pb-c.{c,h} (included as "profile.pb-c.h").
+PROTO_GEN := $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h
+LIB_OBJ += $(BUILD)/obj/gen/profile.pb-c.o
 CMD_OBJ := $(CMD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/flamekit.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -52,13 +56,21 @@ $(DEPS_STAMP): packages.txt scripts/deps.sh
 	@./scripts/deps.sh packages.txt
 	@mkdir -p $(@D) && touch $@
 
-$(BUILD)/obj/%.o: %.c $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(DEPS_STAMP) | $(PROTO_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(VIEWER_GEN): $(VIEWER_FILES) src/output/viewer scripts/embed-assets.sh
 	@mkdir -p $(@D)
 	./scripts/embed-assets.sh $@ $(VIEWER_FILES)
+
+$(PROTO_GEN) &: src/proto/profile.proto $(DEPS_STAMP)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen --proto_path=src/proto src/proto/profile.proto
+
+$(BUILD)/obj/gen/profile.pb-c.o: $(BUILD)/gen/profile.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/gen/viewer_assets.o: $(VIEWER_GEN)
 	@mkdir -p $(@D)

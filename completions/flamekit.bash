@@ -4,7 +4,7 @@ _flamekit() {
 	local cur cmd opts
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "record dump collapse flamegraph diff --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "record dump collapse convert top flamegraph diff --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -14,11 +14,15 @@ _flamekit() {
 	dump)
 		opts="--pid --blocking --full-filenames --no-lineno --help" ;;
 	collapse)
-		opts="--output --format --threads --quiet --pid --tid --kernel --jit --all --addrs --event-filter --inline --context --srcline --help" ;;
+		opts="--output --format --sample-type --threads --quiet --pid --tid --kernel --jit --all --addrs --event-filter --inline --context --srcline --help" ;;
+	convert)
+		opts="--output --to --format --sample-type --event-filter --name --focus --ignore --quiet --pid --tid --kernel --jit --all --addrs --inline --context --help" ;;
+	top)
+		opts="--rows --sort --focus --ignore --output --format --sample-type --event-filter --threads --quiet --pid --tid --kernel --jit --all --addrs --inline --context --help" ;;
 	flamegraph)
-		opts="--output --title --subtitle --width --height --minwidth --fonttype --fontsize --fontwidth --countname --nametype --colors --bgcolors --hash --random --cp --reverse --inverted --flamechart --negate --notes --total --factor --nameattr --encoding --base --focus --ignore --help" ;;
+		opts="--output --format --sample-type --title --subtitle --width --height --minwidth --fonttype --fontsize --fontwidth --countname --nametype --colors --bgcolors --hash --random --cp --reverse --inverted --flamechart --negate --notes --total --factor --nameattr --encoding --base --focus --ignore --help" ;;
 	diff)
-		opts="--normalize --strip-hex --output --format --quiet --help" ;;
+		opts="--normalize --strip-hex --output --format --sample-type --quiet --help" ;;
 	esac
 	case "$cur" in
 	-*) COMPREPLY=($(compgen -W "$opts" -- "$cur")) ;;

@@ -1,5 +1,5 @@
-/* fuzz_detect.c: libFuzzer target for format detection (fk_detect_format in
- * src/input/format.c) and the perf script line classifiers it relies on
+/* fuzz_detect.c: libFuzzer target for format detection (fk_detect_input_format and
+ * fk_detect_format in src/input/format.c) and the perf script line classifiers it relies on
  * (fk_perf_match_event_line, fk_perf_match_period, fk_perf_match_stack_line,
  * fk_perf_first_event), plus fk_diag_quote. Every span a classifier returns must lie
  * inside the line it was given; lines are copied to exactly sized buffers so that
@@ -62,6 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (f == FK_FORMAT_AUTO || f > FK_FORMAT_UNKNOWN)
 		abort();
 	if (fk_format_from_name(fk_format_name(f)) != f)
+		abort();
+	fk_format any = fk_detect_input_format(data, size);
+	if (any == FK_FORMAT_AUTO || any > FK_FORMAT_UNKNOWN)
 		abort();
 	const char *ev;
 	size_t ev_len;

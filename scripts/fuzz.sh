@@ -25,42 +25,24 @@ CC=${FUZZ_CC:-clang}
 OUT=build-fuzz
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (install clang and libclang-rt-14-dev)" >&2; exit 1; }
 
-PKG_CFLAGS=$(pkg-config --cflags libdw libelf zlib 2>/dev/null || true)
-PKG_LIBS=$(pkg-config --libs libdw libelf zlib 2>/dev/null || echo "-ldw -lelf -lz")
+PKG_CFLAGS=$(pkg-config --cflags libdw libelf zlib jansson libprotobuf-c 2>/dev/null || true)
+PKG_LIBS=$(pkg-config --libs libdw libelf zlib jansson libprotobuf-c 2>/dev/null || echo "-ldw -lelf -lz -ljansson -lprotobuf-c")
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -DFK_VERSION=\"fuzz\" $PKG_CFLAGS"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
 mkdir -p "$OUT/obj" "$OUT/logs"
 
-# The library, instrumented for coverage. src/symbol/inline.c may not exist yet (it is
-# being written); then a stub that knows nothing stands in for it.
+# The library, instrumented for coverage, with the generated sources the Makefile makes:
+# the viewer's files embedded, and pprof's message types from src/proto/profile.proto.
 srcs=""
-for src in src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c; do
+for src in src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c src/sample/*.c; do
 	[ -f "$src" ] && srcs="$srcs $src"
 done
-# the flame graph viewer's files, embedded as the Makefile does
-if [ -d src/output/viewer ] && [ -f scripts/embed-assets.sh ]; then
-	mkdir -p "$OUT/gen"
-	sh scripts/embed-assets.sh "$OUT/gen/viewer_assets.c" src/output/viewer/*
-	srcs="$srcs $OUT/gen/viewer_assets.c"
-fi
-if [ ! -f src/symbol/inline.c ]; then
-	echo "fuzz: src/symbol/inline.c missing; using a stub" >&2
-	cat >"$OUT/inline_stub.c" <<'STUB'
-/* inline_stub.c: stands in for src/symbol/inline.c in fuzz builds until it exists. */
-#include "../src/symbol/inline.h"
-fk_inliner *fk_inliner_new(bool with_context) { (void)with_context; return NULL; }
-void fk_inliner_free(fk_inliner *in) { (void)in; }
-const char *fk_inliner_lookup(fk_inliner *in, const char *pc, size_t pc_len, const char *rawfunc,
-			      size_t rawfunc_len, const char *module, size_t module_len)
-{
-	(void)in; (void)pc; (void)pc_len; (void)rawfunc; (void)rawfunc_len; (void)module;
-	(void)module_len;
-	return "";
-}
-STUB
-	srcs="$srcs $OUT/inline_stub.c"
-fi
+mkdir -p "$OUT/gen"
+sh scripts/embed-assets.sh "$OUT/gen/viewer_assets.c" src/output/viewer/*
+protoc-c --c_out="$OUT/gen" --proto_path=src/proto src/proto/profile.proto
+srcs="$srcs $OUT/gen/viewer_assets.c $OUT/gen/profile.pb-c.c"
+CFLAGS="$CFLAGS -I$OUT/gen"
 objs=""
 for src in $srcs; do
 	obj=$OUT/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')

@@ -16,10 +16,12 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"collapse", cmd_collapse, "fold perf script / dtrace / folded text into folded stacks"},
+	{"collapse", cmd_collapse, "fold perf script / perf.data / pprof / ... into folded stacks"},
+	{"convert", cmd_convert, "convert a profile to folded, SVG, pprof or speedscope"},
 	{"diff", cmd_diff, "compare two profiles (difffolded.pl): stack BEFORE AFTER"},
 	{"record", cmd_record, "sample a command, processes, a cgroup or the system; write a flame graph"},
 	{"dump", cmd_dump, "print the Python stack of every thread of a running process (py-spy dump)"},
+	{"top", cmd_top, "print the functions with the most samples, flat and cumulative (pprof -top)"},
 	{"flamegraph", cmd_flamegraph, "draw folded stacks as an interactive SVG flame graph (flamegraph.pl)"},
 };
 

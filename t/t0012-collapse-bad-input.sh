@@ -61,7 +61,7 @@ garbage() {
 	head -c 200000 /dev/urandom >"$TRASH/random.bin"
 	rc=0
 	timeout 20 "$FK" collapse "$TRASH/random.bin" >"$TRASH/out" 2>"$TRASH/err" || rc=$?
-	[ "$rc" -eq 1 ] && contains "$TRASH/err" "not a known stack format"
+	[ "$rc" -eq 1 ] && contains "$TRASH/err" "not a known profile format"
 	rc=0
 	timeout 20 "$FK" collapse --format perf "$TRASH/random.bin" >"$TRASH/out" 2>"$TRASH/err" || rc=$?
 	[ "$rc" -eq 0 ]

@@ -8,7 +8,10 @@ int cmd_parse_format(const char *prog, const char *arg, fk_format *format)
 	*format = fk_format_from_name(arg);
 	if (*format != FK_FORMAT_UNKNOWN)
 		return 0;
-	fprintf(stderr, "%s: unknown format '%s' (auto, perf, dtrace, folded)\n", prog, arg);
+	fprintf(stderr,
+		"%s: unknown format '%s' (auto, perf, dtrace, folded, perf-data, pprof, speedscope, "
+		"cpuprofile)\n",
+		prog, arg);
 	return -1;
 }
 
@@ -81,4 +84,22 @@ int cmd_bad_value(const char *prog, const char *opt, const char *value, const ch
 {
 	fprintf(stderr, "%s: %s wants %s, not '%s'\n", prog, opt, want, value);
 	return 2;
+}
+
+struct profile_out {
+	const fk_profile *profile;
+	const fk_output_options *options;
+};
+
+static int write_profile_cb(FILE *out, void *ctx, fk_error *err)
+{
+	struct profile_out *po = ctx;
+	return fk_write_profile(po->profile, po->options, out, err);
+}
+
+int cmd_write_profile(const char *prog, const char *path, const fk_profile *profile,
+		      const fk_output_options *options)
+{
+	struct profile_out po = {profile, options};
+	return cmd_write_output(prog, path, write_profile_cb, &po) < 0 ? -1 : 0;
 }

@@ -5,12 +5,15 @@
 #define FK_CMD_IO_H
 
 #include "../input/load.h"
+#include "../output/output_format.h"
 #include "../util/options.h"
 
 #define CMD_OPTION_OUTPUT(id) \
 	{"output", 'o', true, (id), "FILE", "write to FILE (whole or not at all) instead of stdout"}
 #define CMD_OPTION_FORMAT(id) \
-	{"format", 0, true, (id), "FMT", "input format: auto (default), perf, dtrace, folded"}
+	{"format", 0, true, (id), "FMT", "input format: auto (default: by content), perf, dtrace, folded, perf-data, pprof, speedscope, cpuprofile"}
+#define CMD_OPTION_SAMPLE_TYPE(id) \
+	{"sample-type", 0, true, (id), "NAME", "pprof input: the sample type to read (default: the profile's default, else the first)"}
 #define CMD_OPTION_QUIET(id) {"quiet", 'q', false, (id), NULL, "no warnings about the input"}
 
 /* How frames from perf samples are named (stackcollapse-perf.pl's options), shared by
@@ -59,5 +62,10 @@ int cmd_load(const char *prog, const char *const *paths, size_t npaths,
  * destination is then untouched). */
 typedef int (*cmd_write_fn)(FILE *out, void *ctx, fk_error *err);
 int cmd_write_output(const char *prog, const char *path, cmd_write_fn write, void *ctx);
+
+/* Writes profile to path (NULL or "-": stdout) in options->format, whole or not at all.
+ * Returns 0, or -1 after printing the error. */
+int cmd_write_profile(const char *prog, const char *path, const fk_profile *profile,
+		      const fk_output_options *options);
 
 #endif

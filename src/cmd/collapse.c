@@ -10,6 +10,7 @@ enum {
 	OPT_HELP = 1,
 	OPT_OUTPUT,
 	OPT_FORMAT,
+	OPT_SAMPLE_TYPE,
 	OPT_THREADS,
 	OPT_QUIET,
 	OPT_EVENT_FILTER,
@@ -20,6 +21,7 @@ enum {
 static const fk_option collapse_options[] = {
 	CMD_OPTION_OUTPUT(OPT_OUTPUT),
 	CMD_OPTION_FORMAT(OPT_FORMAT),
+	CMD_OPTION_SAMPLE_TYPE(OPT_SAMPLE_TYPE),
 	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
 	CMD_OPTION_QUIET(OPT_QUIET),
 	CMD_NAMING_OPTIONS("perf: "),
@@ -75,6 +77,9 @@ int cmd_collapse(int argc, char **argv)
 			return 0;
 		case OPT_OUTPUT:
 			output = op.arg;
+			break;
+		case OPT_SAMPLE_TYPE:
+			lo.sample_type = op.arg;
 			break;
 		case OPT_FORMAT:
 			if (cmd_parse_format(prog, op.arg, &lo.format) < 0) {

@@ -12,6 +12,7 @@ enum {
 	OPT_STRIP_HEX,
 	OPT_OUTPUT,
 	OPT_FORMAT,
+	OPT_SAMPLE_TYPE,
 	OPT_QUIET,
 	OPT_SVG,
 	OPT_NEGATE,
@@ -28,6 +29,7 @@ static const fk_option diff_options[] = {
 	{"title", 0, true, OPT_TITLE, "TEXT", "SVG: the title (default: Differential Flame Graph)"},
 	{"width", 0, true, OPT_WIDTH, "PIXELS", "SVG: image width (default 1200)"},
 	CMD_OPTION_FORMAT(OPT_FORMAT),
+	CMD_OPTION_SAMPLE_TYPE(OPT_SAMPLE_TYPE),
 	CMD_OPTION_QUIET(OPT_QUIET),
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
 };
@@ -95,6 +97,9 @@ int cmd_diff(int argc, char **argv)
 			break;
 		case OPT_OUTPUT:
 			output = op.arg;
+			break;
+		case OPT_SAMPLE_TYPE:
+			lo.sample_type = op.arg;
 			break;
 		case OPT_FORMAT:
 			if (cmd_parse_format(prog, op.arg, &lo.format) < 0)

@@ -12,6 +12,7 @@ enum {
 	OPT_HELP = 1,
 	OPT_OUTPUT,
 	OPT_FORMAT,
+	OPT_SAMPLE_TYPE,
 	OPT_THREADS,
 	OPT_QUIET,
 };
@@ -19,7 +20,8 @@ enum {
 static const fk_option flamegraph_options[] = {
 	CMD_OPTION_OUTPUT(OPT_OUTPUT),
 	CMD_GRAPH_OPTIONS,
-	{"format", 0, true, OPT_FORMAT, "FMT", "input format: folded (default), auto, perf, dtrace"},
+	{"format", 0, true, OPT_FORMAT, "FMT", "input format (default: folded text, or perf.data, pprof, speedscope, cpuprofile by content): auto, perf, dtrace, folded, perf-data, pprof, speedscope, cpuprofile"},
+	CMD_OPTION_SAMPLE_TYPE(OPT_SAMPLE_TYPE),
 	{"threads", 'j', true, OPT_THREADS, "N", "parse on N threads (default 1); same output"},
 	CMD_OPTION_QUIET(OPT_QUIET),
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
@@ -75,8 +77,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case OPT_FORMAT:
 			c->load.format = fk_format_from_name(a);
+			c->load.text_is_folded = false;
 			if (c->load.format == FK_FORMAT_UNKNOWN)
-				return cmd_bad_value(c->prog, "--format", a, "auto, perf, dtrace or folded");
+				return cmd_bad_value(c->prog, "--format", a, "auto, perf, dtrace, folded, perf-data, pprof, speedscope or cpuprofile");
+			break;
+		case OPT_SAMPLE_TYPE:
+			c->load.sample_type = a;
 			break;
 		case OPT_THREADS:
 			if (fk_parse_uint(a, 1, 256, &n) < 0)
@@ -142,7 +148,7 @@ int cmd_flamegraph(int argc, char **argv)
 {
 	struct cli c = {.prog = "flamekit flamegraph"};
 	cmd_graph_options_init(&c.graph, argc);
-	c.load = (fk_load_options){.format = FK_FORMAT_FOLDED, .threads = 1,
+	c.load = (fk_load_options){.format = FK_FORMAT_AUTO, .text_is_folded = true, .threads = 1,
 				   .folded_drop_trailing_empty = true};
 	c.paths = fk_xcalloc((size_t)argc + 1, sizeof(char *));
 	int status = parse_args(&c, argc, argv);

@@ -15,7 +15,7 @@
 
 #include "../input/preload_file.h"
 #include "../output/flamegraph.h"
-#include "../output/folded.h"
+#include "../output/output_format.h"
 #include "../sample/perf_event.h"
 #include "../sample/pysampler.h"
 #include "../sample/recorder.h"
@@ -435,7 +435,8 @@ done:
 		const char *o = c->outputs[i];
 		size_t n = strlen(o);
 		bool ok = (n > 4 && (strcmp(o + n - 4, ".svg") == 0 || strcmp(o + n - 4, ".txt") == 0)) ||
-			  (n > 7 && strcmp(o + n - 7, ".folded") == 0) || strcmp(o, "-") == 0;
+			  (n > 7 && strcmp(o + n - 7, ".folded") == 0) || strcmp(o, "-") == 0 ||
+			  fk_output_format_from_path(o) != FK_OUT_FOLDED;
 		if (!ok) {
 			fprintf(stderr, "%s: -o %s: unknown output format (want FILE.svg, FILE.folded or FILE.txt)\n",
 				c->prog, o);
@@ -553,45 +554,43 @@ static void catch_stop_signals(bool child)
 	}
 }
 
-static bool is_svg(const char *path)
-{
-	size_t n = strlen(path);
-	return n > 4 && strcmp(path + n - 4, ".svg") == 0;
-}
-
-static int write_folded_cb(FILE *out, void *ctx, fk_error *err)
-{
-	return fk_write_folded(ctx, out, err);
-}
-
-struct svg_ctx {
-	const fk_profile *profile;
-	const fk_flamegraph_options *options;
-};
-
-static int write_svg_cb(FILE *out, void *ctx, fk_error *err)
-{
-	struct svg_ctx *s = ctx;
-	int rc = fk_flamegraph_write(s->profile, s->options, out, err);
-	return rc == FK_FLAMEGRAPH_ERROR ? -1 : 0;
-}
-
-/* Writes every -o file, each whole or not at all. False if one failed (said why). */
+/* Writes every -o file in the format its name says (svg, pprof, speedscope, else
+ * folded), each whole or not at all. False if one failed (said why). */
 static bool write_outputs(const struct cli *c, const fk_profile *profile,
 			  const fk_flamegraph_options *fg)
 {
 	bool ok = true;
 	for (size_t i = 0; i < c->noutputs; i++) {
-		int rc;
-		if (is_svg(c->outputs[i])) {
-			struct svg_ctx sctx = {profile, fg};
-			rc = cmd_write_output(c->prog, c->outputs[i], write_svg_cb, &sctx);
-		} else {
-			rc = cmd_write_output(c->prog, c->outputs[i], write_folded_cb, (void *)profile);
-		}
-		ok &= rc >= 0;
+		fk_output_options o = {.format = fk_output_format_from_path(c->outputs[i]),
+				       .flamegraph = fg,
+				       .name = fg->title};
+		ok &= cmd_write_profile(c->prog, c->outputs[i], profile, &o) == 0;
 	}
 	return ok;
+}
+
+/* What the counts of a recording measure (pprof's sample type and unit), with the
+ * sampling period and the wall-clock start and length of the recording. */
+static void set_meta(fk_profile *profile, const char *type, const char *unit,
+		     const char *period_type, const char *period_unit, int64_t period,
+		     double start_wall, double elapsed)
+{
+	fk_profile_meta m = {0};
+	snprintf(m.sample_type, sizeof(m.sample_type), "%s", type);
+	snprintf(m.unit, sizeof(m.unit), "%s", unit);
+	snprintf(m.period_type, sizeof(m.period_type), "%s", period_type ? period_type : "");
+	snprintf(m.period_unit, sizeof(m.period_unit), "%s", period_unit ? period_unit : "");
+	m.period = period;
+	m.time_ns = (int64_t)(start_wall * 1e9);
+	m.duration_ns = (int64_t)(elapsed * 1e9);
+	fk_profile_set_meta(profile, &m);
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void progress(const struct cli *c, bool tty, double start, const fk_recorder_stats *st)
@@ -691,7 +690,8 @@ static int run(struct cli *c)
 	}
 	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true,
 				  c->off_cpu ? 0 : c->wall ? 1 : -1, c->wall,
-				  (uint64_t)c->min_block_us * 1000, python, c->threads};
+				  (uint64_t)c->min_block_us * 1000, python, c->threads,
+				  false, NULL, NULL, NULL};
 	if (c->naming.show_inline)
 		inliner = fk_inliner_new(c->naming.show_context);
 	recorder = fk_recorder_new(&ro, profile, inliner);
@@ -760,7 +760,7 @@ static int run(struct cli *c)
 
 	catch_stop_signals(true);
 
-	double start = now_seconds();
+	double start = now_seconds(), start_wall = wall_seconds();
 	if (c->ncommand) {
 		if (fk_workload_start(&work, c->command[0], &err) < 0) {
 			work_prepared = false; /* reaped */
@@ -853,6 +853,15 @@ static int run(struct cli *c)
 			fg.palette = FK_PALETTE_IO;
 	}
 
+	if (c->off_cpu || c->wall)
+		set_meta(profile, c->off_cpu ? "offcpu" : "wall", "microseconds", NULL, NULL, 0,
+			 start_wall, elapsed);
+	else if (sc.event.time_based)
+		set_meta(profile, "samples", "count", "cpu", "nanoseconds",
+			 (int64_t)(1e9 / (double)c->freq), start_wall, elapsed);
+	else
+		set_meta(profile, "samples", "count", sc.event.name, "count",
+			 (int64_t)(c->period ? c->period : 1), start_wall, elapsed);
 	bool wrote_all = write_outputs(c, profile, &fg);
 
 	if (!c->quiet) {
@@ -947,7 +956,7 @@ static int run_python(struct cli *c)
 
 	catch_stop_signals(false);
 
-	double start = now_seconds();
+	double start = now_seconds(), start_wall = wall_seconds();
 	if (c->ncommand) {
 		if (fk_workload_start(&work, c->command[0], &err) < 0) {
 			work_prepared = false;
@@ -1030,6 +1039,8 @@ static int run_python(struct cli *c)
 	snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %.0f Hz achieved%s", elapsed,
 		 (unsigned long long)st->samples, rate, c->idle ? ", idle threads included" : "");
 	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
+	set_meta(profile, "samples", "count", c->idle ? "wall" : "cpu", "nanoseconds",
+		 (int64_t)(1e9 / (double)c->freq), start_wall, now_seconds() - start);
 	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet) {
 		fprintf(stderr, "%s: %.2f s, %llu samples, %llu ticks (%.1f/s of %lu asked; %llu late ticks "
@@ -1133,7 +1144,7 @@ static int run_preload(struct cli *c)
 	fk_diag_init(&diag);
 	fk_perf_parser *parser = fk_perf_parser_new(&c->naming, profile, &diag, inliner);
 
-	double start = now_seconds();
+	double start = now_seconds(), start_wall = wall_seconds();
 	if (fk_workload_prepare(&work, c->command, &err) < 0 ||
 	    fk_workload_start(&work, c->command[0], &err) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
@@ -1198,6 +1209,14 @@ static int run_preload(struct cli *c)
 		fg.count_name = fk_preload_kind_unit(c->preload_kind);
 	if (!c->palette_given && fg.palette == FK_PALETTE_HOT)
 		fg.palette = lock ? FK_PALETTE_IO : FK_PALETTE_MEM;
+	static const char *const preload_units[] = {
+		[FK_PRELOAD_ALLOC_SPACE] = "bytes",      [FK_PRELOAD_ALLOC_OBJECTS] = "count",
+		[FK_PRELOAD_INUSE_SPACE] = "bytes",      [FK_PRELOAD_INUSE_OBJECTS] = "count",
+		[FK_PRELOAD_LOCK_WAIT_US] = "microseconds", [FK_PRELOAD_LOCK_COUNT] = "count",
+	};
+	set_meta(profile, fk_preload_kind_name(c->preload_kind), preload_units[c->preload_kind],
+		 lock ? NULL : "space", lock ? NULL : "bytes", lock ? 0 : (int64_t)c->alloc_interval,
+		 start_wall, elapsed);
 	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet)
 		fprintf(stderr, "%s: %.2f s, %zu processes, %zu stacks, %.0f %s in all%s; wrote %s%s\n",

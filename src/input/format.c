@@ -1,5 +1,7 @@
-/* format.c: format names and content sniffing. Each parser's own line rules decide:
- * the format whose rules explain the most of the first lines wins. */
+/* format.c: format names and content sniffing. Binary and JSON formats are told by their
+ * first bytes; for text, each parser's own line rules decide: the format whose rules
+ * explain the most of the first lines wins. */
+#define _GNU_SOURCE /* memmem, memrchr */
 #include "format.h"
 
 #include "folded.h"
@@ -15,6 +17,14 @@ fk_format fk_format_from_name(const char *name)
 		return FK_FORMAT_DTRACE;
 	if (strcmp(name, "folded") == 0)
 		return FK_FORMAT_FOLDED;
+	if (strcmp(name, "perf-data") == 0 || strcmp(name, "perf.data") == 0)
+		return FK_FORMAT_PERF_DATA;
+	if (strcmp(name, "pprof") == 0)
+		return FK_FORMAT_PPROF;
+	if (strcmp(name, "speedscope") == 0)
+		return FK_FORMAT_SPEEDSCOPE;
+	if (strcmp(name, "cpuprofile") == 0)
+		return FK_FORMAT_CPUPROFILE;
 	return FK_FORMAT_UNKNOWN;
 }
 
@@ -29,6 +39,14 @@ const char *fk_format_name(fk_format f)
 		return "dtrace";
 	case FK_FORMAT_FOLDED:
 		return "folded";
+	case FK_FORMAT_PERF_DATA:
+		return "perf-data";
+	case FK_FORMAT_PPROF:
+		return "pprof";
+	case FK_FORMAT_SPEEDSCOPE:
+		return "speedscope";
+	case FK_FORMAT_CPUPROFILE:
+		return "cpuprofile";
 	default:
 		return "unknown";
 	}
@@ -93,4 +111,104 @@ fk_format fk_detect_format(const char *text, size_t len)
 	if (perf_events > 0 && perf_events + perf_frames >= lines / 2 + 1)
 		return FK_FORMAT_PERF; /* samples without call chains */
 	return FK_FORMAT_UNKNOWN;
+}
+
+bool fk_format_is_whole(fk_format f)
+{
+	return f == FK_FORMAT_PERF_DATA || f == FK_FORMAT_PPROF || f == FK_FORMAT_SPEEDSCOPE ||
+	       f == FK_FORMAT_CPUPROFILE;
+}
+
+/* A protobuf varint at data[*pos..len); false if it runs past len or over 10 bytes. */
+static bool read_varint(const unsigned char *data, size_t len, size_t *pos, uint64_t *out)
+{
+	uint64_t v = 0;
+	for (unsigned shift = 0; shift < 70 && *pos < len; shift += 7) {
+		unsigned char b = data[(*pos)++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Looks like a serialized pprof Profile: the bytes seen parse as top-level fields 1-15
+ * with wire types a Profile uses (varint or length-delimited), the first being a field of
+ * Profile, and they are not text. The input may be cut short (a prefix). */
+static bool looks_like_pprof(const unsigned char *data, size_t len)
+{
+	bool binary = false;
+	for (size_t i = 0; i < len && i < 4096; i++)
+		if (data[i] < 0x09 || (data[i] > 0x0d && data[i] < 0x20) || data[i] == 0x7f) {
+			binary = true;
+			break;
+		}
+	if (!binary || len < 2)
+		return false;
+	size_t pos = 0, fields = 0;
+	while (pos < len) {
+		uint64_t key, value;
+		if (!read_varint(data, len, &pos, &key))
+			return fields > 0 && pos >= len; /* cut inside a key at the end */
+		uint64_t field = key >> 3, wire = key & 7;
+		if (field < 1 || field > 15)
+			return false;
+		if (wire == 0) {
+			if (!read_varint(data, len, &pos, &value))
+				return pos >= len && fields > 0;
+		} else if (wire == 2) {
+			if (!read_varint(data, len, &pos, &value))
+				return pos >= len && fields > 0;
+			if (value > len - pos)
+				return fields > 0 || value < ((uint64_t)1 << 32); /* goes on past the prefix */
+			pos += (size_t)value;
+		} else {
+			return false;
+		}
+		fields++;
+	}
+	return fields > 0;
+}
+
+/* The JSON formats: an object whose keys tell them apart. speedscope files carry their
+ * schema URL; .cpuprofile files have "nodes", "startTime" and "samples". */
+static fk_format json_format(const unsigned char *data, size_t len)
+{
+	size_t i = 0;
+	if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
+		i = 3; /* UTF-8 byte order mark */
+	while (i < len && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r'))
+		i++;
+	if (i >= len || data[i] != '{')
+		return FK_FORMAT_UNKNOWN;
+	const char *text = (const char *)data + i;
+	size_t n = len - i;
+	if (memmem(text, n, "speedscope", 10) && memmem(text, n, "\"$schema\"", 9))
+		return FK_FORMAT_SPEEDSCOPE;
+	if (memmem(text, n, "\"nodes\"", 7) &&
+	    (memmem(text, n, "\"startTime\"", 11) || memmem(text, n, "\"samples\"", 9) ||
+	     memmem(text, n, "\"callFrame\"", 11))) /* "nodes" may fill the first 64 KiB */
+		return FK_FORMAT_CPUPROFILE;
+	return FK_FORMAT_UNKNOWN;
+}
+
+fk_format fk_detect_input_format(const unsigned char *data, size_t len)
+{
+	if (len >= 8 && memcmp(data, "PERFILE2", 8) == 0)
+		return FK_FORMAT_PERF_DATA;
+	if (len >= 8 && memcmp(data, "2ELIFREP", 8) == 0)
+		return FK_FORMAT_PERF_DATA; /* other byte order: the reader says it is unsupported */
+	fk_format f = json_format(data, len);
+	if (f != FK_FORMAT_UNKNOWN)
+		return f;
+	if (looks_like_pprof(data, len))
+		return FK_FORMAT_PPROF;
+	/* text: whole lines only (the prefix may end inside one) */
+	size_t text_len = len;
+	const unsigned char *nl = len ? memrchr(data, '\n', len) : NULL;
+	if (nl && (size_t)(nl - data) + 1 < len)
+		text_len = (size_t)(nl - data) + 1;
+	return fk_detect_format((const char *)data, text_len);
 }

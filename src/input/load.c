@@ -6,12 +6,18 @@
 #include "load.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "../symbol/inline.h"
 #include "chunk.h"
+#include "cpuprofile.h"
 #include "dtrace.h"
 #include "folded.h"
+#include "perf_data.h"
+#include "pprof.h"
 #include "source.h"
+#include "speedscope.h"
 
 /* What one thread folds into. */
 struct fold_state {
@@ -188,6 +194,76 @@ static bool parallel_format(const struct loader *ld, fk_format f)
 	return f == FK_FORMAT_PERF && !ld->options->perf.srcline;
 }
 
+/* The reader of a format read whole. */
+static fk_whole_reader whole_reader(fk_format f)
+{
+	switch (f) {
+	case FK_FORMAT_PERF_DATA:
+		return fk_perf_data_read;
+	case FK_FORMAT_PPROF:
+		return fk_pprof_read;
+	case FK_FORMAT_SPEEDSCOPE:
+		return fk_speedscope_read;
+	case FK_FORMAT_CPUPROFILE:
+		return fk_cpuprofile_read;
+	default:
+		return NULL;
+	}
+}
+
+/* Reads up to cap bytes (fewer only at the end). Returns the count or -1. */
+static ssize_t read_full(fk_source *src, unsigned char *buf, size_t cap, fk_error *err)
+{
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = fk_source_read(src, buf + got, cap - got, err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Reads the rest of src after the len bytes already in *buf, and gives the whole input
+ * to the format's reader, on the calling thread. */
+static int load_whole(struct loader *ld, fk_source *src, uint32_t file, fk_format format,
+		      unsigned char **buf, size_t len, size_t cap, fk_error *err)
+{
+	/* a big plain file is mapped rather than copied (perf.data files run to gigabytes) */
+	struct stat st;
+	void *mapped = MAP_FAILED;
+	if (!src->gzip && len == cap && fstat(src->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size > len && (uint64_t)st.st_size < SIZE_MAX / 2)
+		mapped = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, src->fd, 0);
+	if (mapped != MAP_FAILED)
+		len = (size_t)st.st_size;
+	for (; mapped == MAP_FAILED;) {
+		if (len == cap)
+			fk_grow((void **)buf, 1, &cap, cap * 2);
+		ssize_t n = read_full(src, *buf + len, cap - len, err);
+		if (n < 0)
+			return -1;
+		len += (size_t)n;
+		if (len < cap)
+			break;
+	}
+	ld->stats->bytes += len;
+	fk_whole_input in = {.name = src->name, .file = file,
+			     .data = mapped != MAP_FAILED ? mapped : *buf, .len = len};
+	/* Straight into the profile: on an error the whole load fails and the caller drops
+	 * it. The first input's metadata stays the profile's. */
+	fk_profile_meta before = *fk_profile_get_meta(ld->main.profile);
+	int rc = whole_reader(format)(&in, ld->options, ld->main.profile, &ld->main.diag,
+				      ld->stats, err);
+	if (before.sample_type[0])
+		fk_profile_set_meta(ld->main.profile, &before);
+	if (mapped != MAP_FAILED)
+		munmap(mapped, len);
+	return rc;
+}
+
 static int load_one(struct loader *ld, const char *path, uint32_t file, fk_error *err)
 {
 	fk_source src;
@@ -197,31 +273,44 @@ static int load_one(struct loader *ld, const char *path, uint32_t file, fk_error
 	size_t target = o->chunk_size ? o->chunk_size : (1 << 20);
 	fk_chunk first = {0};
 	fk_chunk_reader rd;
+	bool reader_open = false;
 	fk_format format = o->format;
-	fk_chunk_reader_init(&rd, &src, file, FK_SPLIT_LINES, 64 * 1024, &ld->main.diag);
-	int rc;
+	int rc = -1;
+	/* the first bytes tell the format */
+	size_t head_cap = 64 * 1024;
+	unsigned char *head = fk_xmalloc(head_cap);
+	ssize_t head_len = read_full(&src, head, head_cap, err);
+	if (head_len < 0)
+		goto out;
 	if (format == FK_FORMAT_AUTO) {
-		/* sniff the first lines, then give them back */
-		rc = fk_chunk_reader_next(&rd, &first, err);
-		if (rc < 0)
-			goto fail;
-		format = fk_detect_format(first.data, first.len);
+		format = fk_detect_input_format(head, (size_t)head_len);
+		if (o->text_is_folded && !fk_format_is_whole(format))
+			format = FK_FORMAT_FOLDED;
 		if (format == FK_FORMAT_UNKNOWN) {
 			fk_error_set(err,
-				     "%s: not a known stack format (perf script, dtrace or folded "
-				     "stacks); choose one with --format",
+				     "%s: not a known profile format (perf script, dtrace, folded "
+				     "stacks, perf.data, pprof, speedscope or .cpuprofile); choose "
+				     "one with --format",
 				     src.name);
-			goto fail;
+			goto out;
 		}
-		fk_chunk_reader_unread(&rd, &first);
 	}
+	note_format(ld->stats, format);
+	if (fk_format_is_whole(format)) {
+		rc = load_whole(ld, &src, file, format, &head, (size_t)head_len, head_cap, err);
+		goto out;
+	}
+	/* text: the chunk reader starts with the bytes already read */
+	fk_chunk_reader_init(&rd, &src, file, FK_SPLIT_LINES, 64 * 1024, &ld->main.diag);
+	reader_open = true;
+	fk_chunk_reader_unread(&rd, &(fk_chunk){.data = (char *)head, .len = (size_t)head_len,
+						 .first_line = 1});
 	/* perf script chunks end at blank lines (sample ends) so they parse independently */
 	rd.split = format == FK_FORMAT_PERF ? FK_SPLIT_BLANK_LINES : FK_SPLIT_LINES;
 	rd.target = target;
 	rc = fk_chunk_reader_next(&rd, &first, err);
 	if (rc < 0)
-		goto fail;
-	note_format(ld->stats, format);
+		goto out;
 	bool parallel = parallel_format(ld, format);
 	/* Chunks are always read into `first`; a parallel hand-off swaps its buffer with a
 	 * free job's, so no chunk is copied. */
@@ -257,19 +346,18 @@ static int load_one(struct loader *ld, const char *path, uint32_t file, fk_error
 			break;
 		rc = fk_chunk_reader_next(&rd, &first, err);
 		if (rc < 0)
-			goto fail;
+			goto out;
 		if (rc == 0)
 			break;
 	}
+	rc = 0;
+out:
 	fk_chunk_free(&first);
-	fk_chunk_reader_free(&rd);
+	if (reader_open)
+		fk_chunk_reader_free(&rd);
+	free(head);
 	fk_source_close(&src);
-	return 0;
-fail:
-	fk_chunk_free(&first);
-	fk_chunk_reader_free(&rd);
-	fk_source_close(&src);
-	return -1;
+	return rc;
 }
 
 static void collect_stats(fk_load_stats *stats, struct fold_state *fs)

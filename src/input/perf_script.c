@@ -695,8 +695,44 @@ static void stack_prepend(fk_perf_parser *pp, const fk_name_id *ids, size_t n)
 static void unrecognized(fk_perf_parser *pp, const char *line, size_t len, uint32_t file,
 			 uint64_t lineno);
 
+/* Records where the frames first named by this stack line (ids from known on) came from:
+ * its address and module (pprof output's locations and mappings). Only new names get
+ * here, so samples made of names seen before cost nothing. */
+static void note_origins(fk_perf_parser *pp, const fk_perf_stack_line *sl, size_t known)
+{
+	uint64_t address = 0;
+	size_t i = 0;
+	if (sl->pc_len > 2 && sl->pc[0] == '0' && (sl->pc[1] == 'x' || sl->pc[1] == 'X'))
+		i = 2;
+	for (; i < sl->pc_len && i < 18; i++) {
+		unsigned char ch = (unsigned char)sl->pc[i];
+		unsigned d = is_digit(ch) ? ch - '0' : (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ?
+			(ch | 0x20) - 'a' + 10 : 16;
+		if (d == 16)
+			break;
+		address = address << 4 | d;
+	}
+	bool no_module = sl->mod_len == 0 || (sl->mod_len == 9 && memcmp(sl->mod, "[unknown]", 9) == 0);
+	for (size_t g = 0; g < pp->group_len; g++)
+		if (pp->group[g] >= known)
+			fk_profile_set_origin(pp->profile, pp->group[g], address,
+					      no_module ? NULL : sl->mod, no_module ? 0 : sl->mod_len);
+}
+
+static void stack_line_frames_named(fk_perf_parser *pp, const fk_perf_stack_line *sl,
+				    line_cursor *cur);
+
 /* Applies the rules to one stack line; leaves its frames in pp->group (maybe none). */
 static void stack_line_frames(fk_perf_parser *pp, const fk_perf_stack_line *sl, line_cursor *cur)
+{
+	size_t known = fk_interner_count(pp->names);
+	stack_line_frames_named(pp, sl, cur);
+	if (FK_UNLIKELY(fk_interner_count(pp->names) > known) && !sl->verbatim)
+		note_origins(pp, sl, known);
+}
+
+static void stack_line_frames_named(fk_perf_parser *pp, const fk_perf_stack_line *sl,
+				    line_cursor *cur)
 {
 	const char *func = sl->func;
 	size_t func_len = sl->func_len;

@@ -1,4 +1,4 @@
-/* flame_stacks.c: filters, reversal and the chain rewrite of stacks (see flame_stacks.h).
+/* flame_stacks.c: reversal and the chain rewrite of stacks (see flame_stacks.h).
  * Each walks the source's stacks once, maps frame names into the new profile through a
  * per-name cache, and never allocates per frame. */
 #define _GNU_SOURCE
@@ -114,75 +114,6 @@ static void add_stack(struct rewrite *rw, const fk_name_id *names, size_t n, con
 		fk_profile_add_pair(rw->dst, node, ref->before, ref->count);
 	else
 		fk_profile_add_at(rw->dst, node, ref->count);
-}
-
-bool fk_stack_filter_active(const fk_stack_filter *f)
-{
-	return f && (f->nbases || f->focus || f->ignore);
-}
-
-/* Cached regex results per src name: 0 unknown, 1 match, 2 no match. */
-static bool name_matches(const fk_profile *src, const regex_t *re, uint8_t *cache, fk_name_id id)
-{
-	if (!cache[id]) {
-		size_t len;
-		const char *s = fk_profile_name(src, id, &len);
-		cache[id] = regexec(re, s, 0, NULL, 0) == 0 ? 1 : 2;
-	}
-	return cache[id] == 1;
-}
-
-fk_profile *fk_stacks_filter(const fk_profile *src, const fk_stack_filter *f, bool keep_order)
-{
-	struct rewrite rw;
-	rewrite_init(&rw, src, keep_order);
-	size_t nnames = rw.name_map_cap;
-	uint8_t *focus_cache = f->focus ? fk_xcalloc(nnames, 1) : NULL;
-	uint8_t *ignore_cache = f->ignore ? fk_xcalloc(nnames, 1) : NULL;
-	/* base names as ids of src (a name src does not have matches no frame) */
-	uint8_t *is_base = fk_xcalloc(nnames, 1);
-	for (size_t b = 0; b < f->nbases; b++) {
-		size_t blen = strlen(f->bases[b]);
-		for (size_t id = 0; id + 1 < nnames; id++) {
-			size_t len;
-			const char *s = fk_profile_name(src, (fk_name_id)id, &len);
-			if (len == blen && memcmp(s, f->bases[b], len) == 0)
-				is_base[id] = 1;
-		}
-	}
-	size_t nstacks;
-	fk_stack_ref *stacks = fk_stacks_list(src, keep_order, &nstacks);
-	for (size_t s = 0; s < nstacks; s++) {
-		size_t depth = load_path(&rw, stacks[s].node);
-		size_t start = 0;
-		if (f->nbases) {
-			while (start < depth && !is_base[rw.path[start]])
-				start++;
-			if (start == depth)
-				continue;
-		}
-		bool keep = true;
-		if (f->ignore)
-			for (size_t i = start; i < depth && keep; i++)
-				if (name_matches(src, f->ignore, ignore_cache, rw.path[i]))
-					keep = false;
-		if (keep && f->focus) {
-			keep = false;
-			for (size_t i = start; i < depth && !keep; i++)
-				if (name_matches(src, f->focus, focus_cache, rw.path[i]))
-					keep = true;
-		}
-		if (!keep)
-			continue;
-		for (size_t i = start; i < depth; i++)
-			rw.out[i - start] = map_name(&rw, rw.path[i]);
-		add_stack(&rw, rw.out, depth - start, &stacks[s]);
-	}
-	free(stacks);
-	free(focus_cache);
-	free(ignore_cache);
-	free(is_base);
-	return rewrite_finish(&rw);
 }
 
 fk_profile *fk_stacks_reverse(const fk_profile *src, bool keep_order)

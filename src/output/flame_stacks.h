@@ -1,12 +1,10 @@
 /* flame_stacks.h: the stack rewrites a flame graph may need before it is drawn, each
- * building a new profile from an existing one: filters (--base, --focus, --ignore),
- * --reverse (leaf first, as flamegraph.pl reverses its input lines), and the "chain"
+ * building a new profile from an existing one (the filters --base, --focus and --ignore
+ * are src/stack/filter.h's): --reverse (leaf first, as flamegraph.pl reverses its input lines), and the "chain"
  * palette's marking of waker frames. With keep_order, the new profile remembers its
  * stacks in the source's input order (flame charts); otherwise stacks are aggregated. */
 #ifndef FK_FLAME_STACKS_H
 #define FK_FLAME_STACKS_H
-
-#include <regex.h>
 
 #include "../stack/profile.h"
 
@@ -18,18 +16,6 @@ fk_node_id fk_stack_trim_empty(const fk_profile *p, fk_node_id node);
  * (in node order). Returns a new array (free it) of *count entries. */
 fk_stack_ref *fk_stacks_list(const fk_profile *p, bool keep_order, size_t *count);
 
-typedef struct fk_stack_filter {
-	const char *const *bases; /* keep stacks with a frame named one of these, from there up */
-	size_t nbases;
-	const regex_t *focus;  /* keep only stacks with a frame matching (NULL: all) */
-	const regex_t *ignore; /* drop stacks with a frame matching (NULL: none) */
-} fk_stack_filter;
-
-/* True when the filter would change anything. */
-bool fk_stack_filter_active(const fk_stack_filter *f);
-/* The stacks of src that pass f (--base first cuts each stack at its base frame; --focus
- * and --ignore then look at the frames that remain). */
-fk_profile *fk_stacks_filter(const fk_profile *src, const fk_stack_filter *f, bool keep_order);
 /* Every stack of src leaf first. Empty frames that end up last are dropped, as
  * flamegraph.pl's split does when it reads the reversed line again. */
 fk_profile *fk_stacks_reverse(const fk_profile *src, bool keep_order);

@@ -18,8 +18,8 @@
 #include "flamegraph.h"
 
 #include <math.h>
-#include <regex.h>
 
+#include "../stack/filter.h"
 #include "flame_stacks.h"
 #include "nameattr.h"
 #include "svg_text.h"
@@ -79,20 +79,10 @@ int fk_flamegraph_check_options(const fk_flamegraph_options *o, fk_error *err)
 	if (!fk_background_colors(o->bgcolors, o->palette, c1, c2))
 		return fk_error_set(err, "unknown --bgcolors '%s' (yellow, blue, green, grey or #rrggbb)",
 				    o->bgcolors);
-	const char *res[2] = {o->focus, o->ignore};
-	const char *opt[2] = {"--focus", "--ignore"};
-	for (int i = 0; i < 2; i++) {
-		if (!res[i])
-			continue;
-		regex_t re;
-		int rc = regcomp(&re, res[i], REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char msg[200];
-			regerror(rc, &re, msg, sizeof(msg));
-			return fk_error_set(err, "%s '%s': %s", opt[i], res[i], msg);
-		}
-		regfree(&re);
-	}
+	fk_sample_filter filter;
+	if (fk_sample_filter_init(&filter, o->focus, o->ignore, err) < 0)
+		return -1;
+	fk_sample_filter_free(&filter);
 	return 0;
 }
 
@@ -810,8 +800,8 @@ int fk_flamegraph_write_stats(const fk_profile *p, const fk_flamegraph_options *
 	int rc = FK_FLAMEGRAPH_ERROR;
 	fk_profile *filtered = NULL, *reversed = NULL, *chained = NULL;
 	fk_stack_ref *seq = NULL;
-	regex_t focus, ignore;
-	bool have_focus = false, have_ignore = false;
+	fk_sample_filter filter;
+	bool have_filter = false;
 	fg_layout L;
 	bool have_layout = false;
 	fk_svgbuf b;
@@ -823,14 +813,13 @@ int fk_flamegraph_write_stats(const fk_profile *p, const fk_flamegraph_options *
 
 	/* the stacks to draw */
 	const fk_profile *draw = p;
-	if (o->focus)
-		have_focus = regcomp(&focus, o->focus, REG_EXTENDED | REG_NOSUB) == 0;
-	if (o->ignore)
-		have_ignore = regcomp(&ignore, o->ignore, REG_EXTENDED | REG_NOSUB) == 0;
-	fk_stack_filter filter = {o->bases, o->nbases, have_focus ? &focus : NULL,
-				  have_ignore ? &ignore : NULL};
-	if (fk_stack_filter_active(&filter))
-		draw = filtered = fk_stacks_filter(draw, &filter, o->flamechart);
+	if (fk_sample_filter_init(&filter, o->focus, o->ignore, err) < 0)
+		goto done;
+	have_filter = true;
+	filter.bases = o->bases;
+	filter.nbases = o->nbases;
+	if (fk_sample_filter_active(&filter))
+		draw = filtered = fk_sample_filter_apply(draw, &filter);
 	if (o->reverse)
 		draw = reversed = fk_stacks_reverse(draw, o->flamechart);
 	size_t nseq;
@@ -910,10 +899,8 @@ done:
 done_closed:
 	if (have_layout)
 		layout_free(&L);
-	if (have_focus)
-		regfree(&focus);
-	if (have_ignore)
-		regfree(&ignore);
+	if (have_filter)
+		fk_sample_filter_free(&filter);
 	free(seq);
 	free(d.color_cache);
 	free(d.kept);

@@ -37,21 +37,10 @@ struct fk_sampler {
 	int cgroup_fd;
 	uint64_t *second_ids; /* the kernel's ids of the second event's fds, sorted */
 	size_t nsecond_ids, second_ids_cap;
+	uint32_t *second_events; /* 1 for each of second_ids */
+	fk_decoder_event events[2];
+	fk_record_decoder decoder;
 };
-
-/* Which event a record's id belongs to: 1 for the second event, else 0. */
-static int event_of(const fk_sampler *s, uint64_t id)
-{
-	size_t lo = 0, hi = s->nsecond_ids;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->second_ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->nsecond_ids && s->second_ids[lo] == id;
-}
 
 /* ---- events by name ---- */
 
@@ -496,6 +485,15 @@ int fk_sampler_open(const fk_sampler_config *config, fk_sampler **out, bool *epe
 			s->second_ids[j] = s->second_ids[j - 1];
 			s->second_ids[j - 1] = t;
 		}
+	s->second_events = fk_xcalloc(s->nsecond_ids + 1, sizeof(uint32_t));
+	for (size_t i = 0; i < s->nsecond_ids; i++)
+		s->second_events[i] = 1;
+	for (int e = 0; e < 2; e++)
+		s->events[e] = (fk_decoder_event){attrs[e].sample_type, attrs[e].read_format,
+						  attrs[e].sample_regs_user, attrs[e].branch_sample_type,
+						  true};
+	s->decoder = (fk_record_decoder){s->events, (size_t)nevents, s->second_ids,
+					 s->second_events, s->nsecond_ids};
 	s->pollfds = fk_xcalloc(s->nrings, sizeof(*s->pollfds));
 	for (size_t i = 0; i < s->nrings; i++) {
 		s->pollfds[i].fd = s->rings[i].fd;
@@ -524,6 +522,7 @@ void fk_sampler_free(fk_sampler *s)
 	free(s->pollfds);
 	free(s->scratch);
 	free(s->second_ids);
+	free(s->second_events);
 	free(s);
 }
 
@@ -595,26 +594,79 @@ static void take_pid_tid(struct cursor *c, fk_record *r)
 	r->tid = (int)(uint32_t)(v >> 32);
 }
 
+/* The event of id (0 when not listed). */
+static uint32_t event_of_id(const fk_record_decoder *d, uint64_t id)
+{
+	size_t lo = 0, hi = d->nids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->nids && d->ids[lo] == id ? d->id_event[lo] : 0;
+}
+
+/* Which event wrote the record: its id is found where the first event's sample_type
+ * puts it (perf's id_pos for samples, is_pos from the end for other records). */
+static uint32_t record_event(const fk_record_decoder *d, const uint8_t *body, size_t len,
+			     bool sample)
+{
+	if (d->nevents <= 1 || d->nids == 0)
+		return 0;
+	uint64_t st = d->events[0].sample_type;
+	size_t words = len / 8, pos;
+	if (sample) {
+		if (st & PERF_SAMPLE_IDENTIFIER)
+			pos = 0;
+		else if (st & PERF_SAMPLE_ID)
+			pos = !!(st & PERF_SAMPLE_IP) + !!(st & PERF_SAMPLE_TID) +
+			      !!(st & PERF_SAMPLE_TIME) + !!(st & PERF_SAMPLE_ADDR);
+		else
+			return 0;
+	} else {
+		if (!d->events[0].sample_id_all)
+			return 0;
+		size_t from_end;
+		if (st & PERF_SAMPLE_IDENTIFIER)
+			from_end = 1;
+		else if (st & PERF_SAMPLE_ID)
+			from_end = 1 + !!(st & PERF_SAMPLE_CPU) + !!(st & PERF_SAMPLE_STREAM_ID);
+		else
+			return 0;
+		if (from_end > words)
+			return 0;
+		pos = words - from_end;
+	}
+	if (pos >= words)
+		return 0;
+	uint64_t id;
+	memcpy(&id, body + pos * 8, 8);
+	uint32_t e = event_of_id(d, id);
+	return e < d->nevents ? e : 0;
+}
+
 /* The sample_id_all trailer of non-sample records: TID, TIME, ID, STREAM_ID, CPU,
  * IDENTIFIER as chosen in sample_type. */
-static void take_sample_id(const fk_sampler *s, struct cursor *c, fk_record *r)
+static void take_sample_id(const fk_decoder_event *ev, struct cursor *c, fk_record *r)
 {
-	uint64_t st = s->sample_type;
+	if (!ev->sample_id_all)
+		return;
+	uint64_t st = ev->sample_type;
 	int pid = r->pid, tid = r->tid;
 	if (st & PERF_SAMPLE_TID)
 		take_pid_tid(c, r);
 	if (st & PERF_SAMPLE_TIME)
 		r->time = take_u64(c);
 	if (st & PERF_SAMPLE_ID)
-		take_u64(c);
+		r->id = take_u64(c);
 	if (st & PERF_SAMPLE_STREAM_ID)
 		take_u64(c);
 	if (st & PERF_SAMPLE_CPU)
 		r->cpu = (int)(uint32_t)take_u64(c);
-	if (st & PERF_SAMPLE_IDENTIFIER) {
+	if (st & PERF_SAMPLE_IDENTIFIER)
 		r->id = take_u64(c);
-		r->event = event_of(s, r->id);
-	}
 	if (r->type == FK_REC_COMM || r->type == FK_REC_FORK || r->type == FK_REC_EXIT ||
 	    r->type == FK_REC_MMAP) {
 		/* the record's own pid/tid win over the trailer's */
@@ -623,9 +675,31 @@ static void take_sample_id(const fk_sampler *s, struct cursor *c, fk_record *r)
 	}
 }
 
-static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, uint16_t misc)
+/* PERF_SAMPLE_READ's values, skipped. */
+static void skip_read(const fk_decoder_event *ev, struct cursor *c)
 {
-	uint64_t st = s->sample_type;
+	uint64_t rf = ev->read_format;
+	uint64_t per_value = 1 + !!(rf & PERF_FORMAT_ID) + !!(rf & (1u << 4) /* LOST */);
+	if (rf & PERF_FORMAT_GROUP) {
+		uint64_t nr = take_u64(c);
+		take_bytes(c, 8 * (uint64_t)(!!(rf & PERF_FORMAT_TOTAL_TIME_ENABLED) +
+					     !!(rf & PERF_FORMAT_TOTAL_TIME_RUNNING)));
+		if (nr > (uint64_t)(c->end - c->p) / (8 * per_value)) {
+			c->bad = true;
+			c->p = c->end;
+			return;
+		}
+		take_bytes(c, nr * 8 * per_value);
+	} else {
+		take_bytes(c, 8 * (per_value + !!(rf & PERF_FORMAT_TOTAL_TIME_ENABLED) +
+				   !!(rf & PERF_FORMAT_TOTAL_TIME_RUNNING)));
+	}
+}
+
+static bool decode_sample(const fk_decoder_event *ev, struct cursor *c, fk_record *r,
+			  uint16_t misc)
+{
+	uint64_t st = ev->sample_type;
 	if (st & PERF_SAMPLE_IDENTIFIER)
 		r->id = take_u64(c);
 	if (st & PERF_SAMPLE_IP)
@@ -637,13 +711,15 @@ static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, u
 	if (st & PERF_SAMPLE_ADDR)
 		take_u64(c);
 	if (st & PERF_SAMPLE_ID)
-		take_u64(c);
+		r->id = take_u64(c);
 	if (st & PERF_SAMPLE_STREAM_ID)
 		take_u64(c);
 	if (st & PERF_SAMPLE_CPU)
 		r->cpu = (int)(uint32_t)take_u64(c);
 	if (st & PERF_SAMPLE_PERIOD)
 		r->period = take_u64(c);
+	if (st & PERF_SAMPLE_READ)
+		skip_read(ev, c);
 	if (st & PERF_SAMPLE_CALLCHAIN) {
 		uint64_t nr = take_u64(c);
 		if (nr > (uint64_t)(c->end - c->p) / 8)
@@ -662,6 +738,8 @@ static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, u
 	}
 	if (st & PERF_SAMPLE_BRANCH_STACK) {
 		uint64_t nr = take_u64(c);
+		if (ev->branch_sample_type & (1u << 17) /* PERF_SAMPLE_BRANCH_HW_INDEX */)
+			take_u64(c);
 		if (nr > (uint64_t)(c->end - c->p) / 24)
 			return false;
 		take_bytes(c, nr * 24);
@@ -669,9 +747,9 @@ static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, u
 	if (st & PERF_SAMPLE_REGS_USER) {
 		r->regs_abi = take_u64(c);
 		if (r->regs_abi) {
-			uint64_t n = (uint64_t)__builtin_popcountll(s->config.regs_mask);
+			uint64_t n = (uint64_t)__builtin_popcountll(ev->regs_user);
 			r->regs = (const uint64_t *)take_bytes(c, n * 8);
-			r->regs_mask = s->config.regs_mask;
+			r->regs_mask = ev->regs_user;
 		}
 	}
 	if (st & PERF_SAMPLE_STACK_USER) {
@@ -683,26 +761,55 @@ static bool decode_sample(const fk_sampler *s, struct cursor *c, fk_record *r, u
 			r->stack_size = dyn < size ? dyn : size;
 		}
 	}
+	/* the fields after these (weight, data source...) are not used */
 	r->kernel_mode = (misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
-	r->event = event_of(s, r->id);
 	return !c->bad;
 }
 
-bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_record *r)
+/* The file name of an MMAP/MMAP2 record at c, then the trailer. */
+static bool take_filename(const fk_decoder_event *ev, struct cursor *c, fk_record *r)
+{
+	const uint8_t *nul = c->bad ? NULL : memchr(c->p, 0, (size_t)(c->end - c->p));
+	if (!nul)
+		return false;
+	r->filename = (const char *)c->p;
+	size_t used = (size_t)(nul + 1 - c->p);
+	take_bytes(c, (used + 7) & ~(size_t)7); /* padded to 8 bytes */
+	c->bad = false; /* the padding may be cut at the end of the record */
+	take_sample_id(ev, c, r);
+	return !c->bad;
+}
+
+bool fk_record_decode(const fk_record_decoder *d, const void *raw, size_t size, fk_record *r)
 {
 	const uint8_t *data = raw;
 	struct perf_event_header h;
-	if (size < sizeof(h))
-		return false;
-	memcpy(&h, data, sizeof(h));
-	struct cursor c = {data + sizeof(h), data + size, false};
 	memset(r, 0, sizeof(*r));
 	r->pid = r->tid = -1;
 	r->cpu = -1;
+	if (size < sizeof(h) || d->nevents == 0)
+		return false;
+	memcpy(&h, data, sizeof(h));
+	if (h.size < sizeof(h) || h.size > size)
+		return false;
+	size = h.size;
+	struct cursor c = {data + sizeof(h), data + size, false};
+	uint32_t e = record_event(d, c.p, size - sizeof(h), h.type == PERF_RECORD_SAMPLE);
+	const fk_decoder_event *ev = &d->events[e];
+	r->event = (int)e;
 	switch (h.type) {
 	case PERF_RECORD_SAMPLE:
 		r->type = FK_REC_SAMPLE;
-		return decode_sample(s, &c, r, h.misc);
+		return decode_sample(ev, &c, r, h.misc);
+	case PERF_RECORD_MMAP:
+		r->type = FK_REC_MMAP;
+		take_pid_tid(&c, r);
+		r->addr = take_u64(&c);
+		r->len = take_u64(&c);
+		r->pgoff = take_u64(&c);
+		/* MMAP (not MMAP2) reports executable mappings unless flagged as data */
+		r->prot = (h.misc & PERF_RECORD_MISC_MMAP_DATA) ? 1 /* PROT_READ */ : 5 /* R|X */;
+		return take_filename(ev, &c, r);
 	case PERF_RECORD_MMAP2: {
 		r->type = FK_REC_MMAP;
 		take_pid_tid(&c, r);
@@ -720,29 +827,21 @@ bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_rec
 		}
 		uint64_t protflags = take_u64(&c);
 		r->prot = (uint32_t)protflags;
-		r->filename = (const char *)c.p;
-		const uint8_t *nul = c.bad ? NULL : memchr(c.p, 0, (size_t)(c.end - c.p));
-		if (!nul)
-			return false;
-		c.p = (const uint8_t *)((uintptr_t)(nul + 8) & ~(uintptr_t)7);
-		if (c.p > c.end)
-			return false;
-		take_sample_id(s, &c, r);
-		return true;
+		return take_filename(ev, &c, r);
 	}
 	case PERF_RECORD_COMM: {
 		r->type = FK_REC_COMM;
 		take_pid_tid(&c, r);
-		r->comm = (const char *)c.p;
+		r->exec = (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
 		const uint8_t *nul = c.bad ? NULL : memchr(c.p, 0, (size_t)(c.end - c.p));
 		if (!nul)
 			return false;
-		r->exec = (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
-		c.p = (const uint8_t *)((uintptr_t)(nul + 8) & ~(uintptr_t)7);
-		if (c.p > c.end)
-			return false;
-		take_sample_id(s, &c, r);
-		return true;
+		r->comm = (const char *)c.p;
+		size_t used = (size_t)(nul + 1 - c.p);
+		take_bytes(&c, (used + 7) & ~(size_t)7);
+		c.bad = false;
+		take_sample_id(ev, &c, r);
+		return !c.bad;
 	}
 	case PERF_RECORD_FORK:
 	case PERF_RECORD_EXIT: {
@@ -754,19 +853,19 @@ bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_rec
 		r->tid = (int)(uint32_t)v;
 		r->ptid = (int)(uint32_t)(v >> 32);
 		r->time = take_u64(&c);
-		take_sample_id(s, &c, r);
+		take_sample_id(ev, &c, r);
 		return !c.bad;
 	}
 	case PERF_RECORD_LOST:
 		r->type = FK_REC_LOST;
 		take_u64(&c); /* id */
 		r->lost = take_u64(&c);
-		take_sample_id(s, &c, r);
+		take_sample_id(ev, &c, r);
 		return !c.bad;
 	case PERF_RECORD_LOST_SAMPLES:
 		r->type = FK_REC_LOST;
 		r->lost = take_u64(&c);
-		take_sample_id(s, &c, r);
+		take_sample_id(ev, &c, r);
 		return !c.bad;
 	case PERF_RECORD_SWITCH:
 	case PERF_RECORD_SWITCH_CPU_WIDE:
@@ -776,7 +875,7 @@ bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_rec
 		r->switch_out = (h.misc & PERF_RECORD_MISC_SWITCH_OUT) != 0;
 		if (h.type == PERF_RECORD_SWITCH_CPU_WIDE)
 			take_u64(&c); /* next_prev_pid, next_prev_tid */
-		take_sample_id(s, &c, r);
+		take_sample_id(ev, &c, r);
 		return !c.bad;
 	case PERF_RECORD_THROTTLE:
 		r->type = FK_REC_THROTTLE;
@@ -785,6 +884,16 @@ bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_rec
 	default:
 		return false;
 	}
+}
+
+bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_record *r)
+{
+	return fk_record_decode(&s->decoder, raw, size, r);
+}
+
+const fk_record_decoder *fk_sampler_decoder(const fk_sampler *s)
+{
+	return &s->decoder;
 }
 
 static size_t read_ring(fk_sampler *s, struct ring *r, fk_record_fn fn, void *ctx)

@@ -140,6 +140,36 @@ size_t fk_sampler_read(fk_sampler *s, fk_record_fn fn, void *ctx);
  * malformed. */
 bool fk_sampler_decode(const fk_sampler *s, const void *raw, size_t size, fk_record *r);
 
+/* ---- decoding records of any sampler (a live one, or perf.data's attributes) ---- */
+
+/* What the kernel was asked to put in one event's records (its perf_event_attr). */
+typedef struct fk_decoder_event {
+	uint64_t sample_type;        /* PERF_SAMPLE_* */
+	uint64_t read_format;        /* PERF_FORMAT_* (PERF_SAMPLE_READ) */
+	uint64_t regs_user;          /* sample_regs_user: the registers copied */
+	uint64_t branch_sample_type; /* PERF_SAMPLE_BRANCH_* (HW_INDEX adds a word) */
+	bool sample_id_all;          /* non-sample records end with the sample_id fields */
+} fk_decoder_event;
+
+/* Decodes records written by one or more events into the same stream: a record's event
+ * is found from its id (PERF_SAMPLE_IDENTIFIER, else PERF_SAMPLE_ID at the place the
+ * first event's sample_type puts it); ids not listed belong to event 0. */
+typedef struct fk_record_decoder {
+	const fk_decoder_event *events;
+	size_t nevents;
+	const uint64_t *ids;      /* sorted */
+	const uint32_t *id_event; /* the event of ids[i] */
+	size_t nids;
+} fk_record_decoder;
+
+/* Decodes one record (header included) of size bytes. Returns false for record types
+ * that are not decoded (r->type is then 0) and for malformed records (every length is
+ * checked against size; r->type is set). Pointers in r point into raw. */
+bool fk_record_decode(const fk_record_decoder *d, const void *raw, size_t size, fk_record *r);
+
+/* The decoder a sampler's records need. */
+const fk_record_decoder *fk_sampler_decoder(const fk_sampler *s);
+
 /* CPUs online (from /sys/devices/system/cpu/online). Returns the count written. */
 size_t fk_online_cpus(int *cpus, size_t max);
 /* Parses a CPU list "0,2-3". Returns the count, or -1 with err. */

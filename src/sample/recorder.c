@@ -1,6 +1,8 @@
 /* recorder.c: from ring-buffer records to a profile (see recorder.h). */
 #include "recorder.h"
 
+#include <inttypes.h>
+#include <limits.h>
 #include <linux/perf_event.h>
 
 #include "../symbol/frame_text.h"
@@ -10,7 +12,7 @@
 #include "../symbol/symbolizer.h"
 #include "unwind.h"
 
-enum { MAX_FRAMES = 1024, PY_TEXT = 1 << 17 };
+enum { MAX_FRAMES = 1024, PY_TEXT = 1 << 17, PERF_SCRIPT_MAX_STACK = 127 };
 
 /* off-CPU: a thread's stack when it was switched out */
 struct blocked {
@@ -37,6 +39,7 @@ struct stack_slot {
 struct pending {
 	uint64_t time, seq;
 	size_t off, size;
+	const uint8_t *ext; /* perf.data: the record in the file (else at off in the arena) */
 	/* --native: the thread's Python frames when the sample was read: py_n of them in
 	 * py_arena at py_off, each an entry flag byte and a NUL-terminated name, leaf first */
 	size_t py_off;
@@ -51,7 +54,7 @@ struct fk_recorder {
 	fk_processes *processes;
 	fk_symbolizer *symbolizer;
 	fk_unwinder *unwinder;
-	fk_sampler *sampler; /* during a round */
+	const fk_record_decoder *decoder; /* of the queued records */
 	fk_recorder_stats stats;
 
 	/* records waiting for their turn, in arrival order */
@@ -84,7 +87,13 @@ struct fk_recorder {
 	/* one sample being folded */
 	uint64_t pcs[MAX_FRAMES];
 	bool pc_kernel[MAX_FRAMES];
+	size_t unwound_from; /* pcs from here on were unwound from the user stack */
+	char inline_names[4096];
 	fk_frame_texts frames; /* their texts, as perf script prints them */
+	char *relined;         /* lines split again as perf script's text would be */
+	size_t relined_cap;
+	void (*symbol_hook)(fk_symbol *sym, void *ctx); /* perf.data: renames symbols */
+	void *symbol_hook_ctx;
 };
 
 fk_recorder *fk_recorder_new(const fk_recorder_options *options, fk_profile *profile,
@@ -119,6 +128,7 @@ void fk_recorder_free(fk_recorder *r)
 	free(r->py_arena);
 	free(r->py_text);
 	fk_frame_texts_free(&r->frames);
+	free(r->relined);
 	fk_u64map_free(&r->tried);
 	free(r->stacks);
 	free(r->stack_pcs);
@@ -137,6 +147,22 @@ void fk_recorder_free(fk_recorder *r)
 int fk_recorder_add_process(fk_recorder *r, int pid, fk_error *err)
 {
 	return fk_processes_read_proc(r->processes, pid, err);
+}
+
+void fk_recorder_set_symbol_hook(fk_recorder *r, void (*fn)(fk_symbol *sym, void *ctx), void *ctx)
+{
+	r->symbol_hook = fn;
+	r->symbol_hook_ctx = ctx;
+}
+
+void fk_recorder_kallsyms_from(fk_recorder *r, const char *path)
+{
+	fk_symbolizer_kallsyms_from(r->symbolizer, path);
+}
+
+void fk_recorder_read_binary_from(fk_recorder *r, const char *path, const char *file)
+{
+	fk_symbolizer_read_binary_from(r->symbolizer, path, file);
 }
 
 const fk_recorder_stats *fk_recorder_stats_get(const fk_recorder *r)
@@ -158,6 +184,8 @@ static void learn_process(fk_recorder *r, int pid)
 	size_t count = 0;
 	if (pid <= 0)
 		return;
+	if (r->opt.from_file)
+		return; /* a file tells its processes itself */
 	fk_processes_mappings(r->processes, pid, &count);
 	if (count || !first_try(r, pid))
 		return;
@@ -167,22 +195,35 @@ static void learn_process(fk_recorder *r, int pid)
 
 /* ---- one sample ---- */
 
-/* The addresses of the stack, leaf first, each marked kernel or user. */
+/* The addresses of the stack, leaf first, each marked kernel or user, as perf script
+ * resolves them: callchain entries as they are (they are looked up and shown at the
+ * return address), the kernel's context markers switching between kernel and user
+ * (entries before any marker are user ones; a hypervisor marker's entries stay unknown;
+ * any other marker makes the whole callchain invalid, hence empty); unwound callers at
+ * their return address - 1, as perf's DWARF unwinders give them. */
 static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 {
 	size_t n = 0;
-	bool kernel = rec->kernel_mode;
+	size_t max = r->opt.from_file ? PERF_SCRIPT_MAX_STACK : MAX_FRAMES;
+	r->unwound_from = MAX_FRAMES;
 	if (r->opt.callgraph == FK_CALLGRAPH_NONE || r->opt.callgraph == FK_CALLGRAPH_LBR ||
 	    !rec->callchain) {
 		r->pcs[n] = rec->ip;
-		r->pc_kernel[n++] = kernel;
+		r->pc_kernel[n++] = rec->kernel_mode;
 	} else {
-		for (uint64_t i = 0; i < rec->callchain_len && n < MAX_FRAMES; i++) {
+		bool kernel = false;
+		for (uint64_t i = 0; i < rec->callchain_len && n < max; i++) {
 			uint64_t pc = rec->callchain[i];
 			if (pc >= (uint64_t)PERF_CONTEXT_MAX) {
-				kernel = pc == (uint64_t)PERF_CONTEXT_KERNEL;
-				if (pc != (uint64_t)PERF_CONTEXT_KERNEL && pc != (uint64_t)PERF_CONTEXT_USER)
-					break; /* hypervisor or guest frames: not ours */
+				if (pc == (uint64_t)PERF_CONTEXT_KERNEL) {
+					kernel = true;
+				} else if (pc == (uint64_t)PERF_CONTEXT_USER ||
+					   pc == (uint64_t)PERF_CONTEXT_HV) {
+					kernel = false;
+				} else {
+					n = 0; /* guest contexts: perf drops the callchain */
+					break;
+				}
 				continue;
 			}
 			r->pcs[n] = pc;
@@ -190,21 +231,111 @@ static size_t sample_pcs(fk_recorder *r, const fk_record *rec)
 		}
 	}
 	if (r->opt.callgraph == FK_CALLGRAPH_DWARF && r->unwinder && rec->regs_abi && rec->regs &&
-	    rec->pid > 0) {
+	    rec->pid > 0 && n < max) {
 		/* the kernel gave the kernel part; the user part is unwound here */
 		size_t got = fk_unwind(r->unwinder, r->processes, rec->pid, rec->tid, rec->regs,
 				       rec->regs_mask, rec->stack, rec->stack_size, r->pcs + n,
-				       MAX_FRAMES - n);
+				       max - n);
 		if (got <= 1)
 			r->stats.unwind_short++;
-		for (size_t i = 0; i < got; i++)
+		r->unwound_from = n;
+		for (size_t i = 0; i < got; i++) {
+			if (i > 0)
+				r->pcs[n + i]--; /* a caller: the call instruction */
 			r->pc_kernel[n + i] = false;
+		}
 		n += got;
-	} else if (r->opt.callgraph == FK_CALLGRAPH_DWARF && n == 0) {
+	} else if (r->opt.callgraph == FK_CALLGRAPH_DWARF && n == 0 && !r->opt.from_file) {
 		r->pcs[n] = rec->ip;
 		r->pc_kernel[n++] = rec->kernel_mode;
 	}
 	return n;
+}
+
+/* A module whose name has blanks or parentheses ("/memfd:x (deleted)") is cut elsewhere
+ * by the rules that read perf script's text: such lines are printed as perf script
+ * would print them and matched again, so that both paths give the same frames. */
+static bool odd_module(const fk_perf_stack_line *l)
+{
+	for (size_t i = 0; i < l->mod_len; i++)
+		if (l->mod[i] == ' ' || l->mod[i] == '(' || l->mod[i] == ')' || l->mod[i] == '\t')
+			return true;
+	return false;
+}
+
+static void resplit_lines(fk_recorder *r, fk_perf_stack_line *lines, size_t n)
+{
+	size_t need = 0;
+	for (size_t i = 0; i < n; i++)
+		if (odd_module(&lines[i]))
+			need += lines[i].pc_len + lines[i].func_len + lines[i].mod_len + 5;
+	if (!need)
+		return;
+	fk_grow((void **)&r->relined, 1, &r->relined_cap, need);
+	char *w = r->relined;
+	for (size_t i = 0; i < n; i++) {
+		fk_perf_stack_line *l = &lines[i];
+		if (!odd_module(l))
+			continue;
+		char *start = w;
+		*w++ = '\t';
+		memcpy(w, l->pc, l->pc_len);
+		w += l->pc_len;
+		*w++ = ' ';
+		memcpy(w, l->func, l->func_len);
+		w += l->func_len;
+		*w++ = ' ';
+		*w++ = '(';
+		memcpy(w, l->mod, l->mod_len);
+		w += l->mod_len;
+		*w++ = ')';
+		fk_perf_stack_line again;
+		if (fk_perf_match_stack_line(start, (size_t)(w - start), &again))
+			*l = again;
+	}
+}
+
+/* perf script's frames for an unwound user frame whose binary has DWARF: the chain of
+ * functions inlined at the address (as addr2line -i -f names them), innermost first;
+ * those named otherwise than the ELF symbol are shown "(inlined)". Returns false when
+ * the address has no such chain (the frame is then shown as it is). */
+static bool add_inlined(fk_recorder *r, const fk_symbol *sym)
+{
+	if (sym->module[0] != '/')
+		return false;
+	char pc[24];
+	int pc_len = snprintf(pc, sizeof(pc), "%" PRIx64, sym->file_addr);
+	/* no symbol text: no retry through the symbol table (stackcollapse's fallback) */
+	const char *names = fk_inliner_lookup(r->opt.unwind_inliner, pc, (size_t)pc_len, NULL, 0,
+					      sym->module, strlen(sym->module));
+	size_t len = strlen(names);
+	if (!len || len >= sizeof(r->inline_names))
+		return false;
+	const char *innermost = strrchr(names, ';');
+	innermost = innermost ? innermost + 1 : names;
+	if (strcmp(innermost, "??") == 0)
+		return false; /* perf: no valid first record, no inlined frames */
+	memcpy(r->inline_names, names, len + 1);
+	/* outermost first in names: added innermost first */
+	char *end = r->inline_names + len;
+	for (;;) {
+		char *start = end;
+		while (start > r->inline_names && start[-1] != ';')
+			start--;
+		*end = '\0';
+		fk_symbol s = *sym;
+		if (strcmp(start, sym->name) != 0) {
+			s.name = start;
+			s.module = "inlined";
+		}
+		if (strcmp(start, "??") == 0)
+			s.name = NULL;
+		fk_frame_texts_add(&r->frames, sym->file_addr, &s);
+		if (start == r->inline_names)
+			break;
+		end = start - 1;
+	}
+	return true;
 }
 
 /* The texts of the stack in r->pcs[0..n) of pid, as perf script prints them, leaf first. */
@@ -213,25 +344,44 @@ static const fk_perf_stack_line *symbolize_stack(fk_recorder *r, int pid, size_t
 	fk_frame_texts_reset(&r->frames);
 	for (size_t i = 0; i < n; i++) {
 		bool kernel = r->pc_kernel[i];
-		/* callers' addresses are return addresses: look up the call instruction */
-		bool first_of_context = i == 0 || r->pc_kernel[i - 1] != kernel;
-		uint64_t at = first_of_context ? r->pcs[i] : r->pcs[i] - 1;
+		uint64_t at = r->pcs[i];
 		fk_symbol sym;
 		if (kernel) {
 			fk_symbolize_kernel(r->symbolizer, at, &sym);
 			r->stats.kernel_frames++;
 		} else {
 			fk_symbolize_user(r->symbolizer, r->processes, pid, at, &sym);
+			if (r->symbol_hook)
+				r->symbol_hook(&sym, r->symbol_hook_ctx);
 		}
-		fk_frame_texts_add(&r->frames, kernel ? at : sym.file_addr, &sym);
+		if (i >= r->unwound_from && r->opt.unwind_inliner && sym.name &&
+		    add_inlined(r, &sym))
+			continue;
+		uint64_t shown = kernel ? at : sym.file_addr;
+		if (!kernel && r->opt.from_file) {
+			/* perf script shows the offset in the mapped file (its map_ip), which
+			 * differs from the ELF address in executables not linked at 0 */
+			const fk_mapping *m = fk_processes_find(r->processes, pid, at);
+			if (m && ((m->path[0] == '/' && strncmp(m->path, "//anon", 6) != 0) ||
+				  strcmp(m->path, "[vdso]") == 0))
+				shown = at - m->start + m->pgoff;
+		}
+		fk_frame_texts_add(&r->frames, shown, &sym);
 	}
-	return fk_frame_texts_lines(&r->frames, nlines);
+	fk_perf_stack_line *lines = (fk_perf_stack_line *)fk_frame_texts_lines(&r->frames, nlines);
+	resplit_lines(r, lines, *nlines);
+	return lines;
 }
 
 static void add_named(fk_recorder *r, const char *root, const char *comm, int pid, int tid,
 		      double count, const fk_perf_stack_line *lines, size_t nlines)
 {
 	char unknown_comm[24];
+	if (r->opt.from_file) {
+		/* perf script's default fields: "comm TID" */
+		pid = tid;
+		tid = 0;
+	}
 	if (!comm) {
 		snprintf(unknown_comm, sizeof(unknown_comm), ":%d", pid);
 		comm = unknown_comm;
@@ -466,9 +616,28 @@ static void charge_blocked(fk_recorder *r, int tid, uint64_t now)
 
 static void fold_sample(fk_recorder *r, const fk_record *rec, const struct pending *p)
 {
+	double weight = 0;
+	if (r->opt.sample_count) {
+		weight = r->opt.sample_count(rec, r->opt.sample_count_ctx);
+		if (weight == 0)
+			return;
+	}
 	learn_process(r, rec->pid);
 	size_t n = sample_pcs(r, rec);
-	if (r->opt.python) {
+	if (r->opt.from_file && rec->tid < 0 && rec->period <= INT_MAX) {
+		/* a task past its exit: perf script prints ":-1    -1 [CPU] TIME:  PERIOD
+		 * EVENT:", which the rules read as a process named up to the time, of pid
+		 * PERIOD */
+		char comm[96];
+		int m = snprintf(comm, sizeof(comm), ":%d %5d ", rec->tid, rec->tid);
+		if (rec->cpu >= 0)
+			m += snprintf(comm + m, sizeof(comm) - (size_t)m, "[%03d] ", rec->cpu);
+		snprintf(comm + m, sizeof(comm) - (size_t)m, "%5" PRIu64 ".%06" PRIu64 ":",
+			 rec->time / 1000000000, rec->time % 1000000000 / 1000);
+		name_stack(r, NULL, comm, 0, (int)rec->period, n, weight ? weight : 1.0);
+	} else if (r->opt.sample_count) {
+		fold_stack(r, NULL, rec->pid, rec->tid, n, weight);
+	} else if (r->opt.python) {
 		double count = r->opt.count_period && rec->period ? (double)rec->period : 1.0;
 		fold_python(r, rec->pid, rec->tid, n, count, p);
 	} else if (rec->event == r->opt.off_cpu_event) {
@@ -504,7 +673,9 @@ static void apply(fk_recorder *r, const fk_record *rec, const struct pending *p)
 		break;
 	}
 	case FK_REC_COMM:
-		fk_processes_comm(r->processes, rec->pid, rec->tid, rec->comm, rec->exec);
+		/* perf keeps a process's mappings across exec until new ones overlap them */
+		fk_processes_comm(r->processes, rec->pid, rec->tid, rec->comm,
+				  rec->exec && !r->opt.from_file);
 		break;
 	case FK_REC_FORK:
 		fk_processes_fork(r->processes, rec->ppid, rec->ptid, rec->pid, rec->tid);
@@ -536,7 +707,7 @@ static void enqueue(const fk_record *rec, const void *raw, size_t size, void *ct
 	memcpy(r->arena + r->arena_len, raw, size);
 	fk_grow((void **)&r->queue, sizeof(*r->queue), &r->queue_cap, r->queue_len + 1);
 	struct pending *p = &r->queue[r->queue_len++];
-	*p = (struct pending){rec->time, r->seq++, r->arena_len, size, 0, 0, 0};
+	*p = (struct pending){rec->time, r->seq++, r->arena_len, size, NULL, 0, 0, 0};
 	r->arena_len += size;
 	if (r->opt.python && rec->type == FK_REC_SAMPLE)
 		capture_python(r, rec, p);
@@ -552,11 +723,37 @@ static int pending_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static void fold_queued(fk_recorder *r, bool final);
+
 void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 {
+	r->decoder = fk_sampler_decoder(s);
 	fk_sampler_read(s, enqueue, r);
-	if (!r->queue_len)
+	fold_queued(r, final);
+}
+
+void fk_recorder_queue(fk_recorder *r, const fk_record_decoder *d, const void *raw, size_t size,
+		       uint64_t time)
+{
+	r->decoder = d;
+	fk_grow((void **)&r->queue, sizeof(*r->queue), &r->queue_cap, r->queue_len + 1);
+	r->queue[r->queue_len++] = (struct pending){time, r->seq++, 0, size, raw, 0, 0, 0};
+	if (time > r->round_max)
+		r->round_max = time;
+}
+
+void fk_recorder_flush(fk_recorder *r, bool final)
+{
+	fold_queued(r, final);
+}
+
+/* Folds the queued records that are safe to fold, in time order. */
+static void fold_queued(fk_recorder *r, bool final)
+{
+	if (!r->queue_len) {
+		r->prev_round_max = r->round_max;
 		return;
+	}
 	qsort(r->queue, r->queue_len, sizeof(*r->queue), pending_cmp);
 	/* Records up to the previous round's newest are safe to fold: anything written after
 	 * that round was read carries a later time. */
@@ -565,7 +762,8 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 	while (done < r->queue_len && r->queue[done].time <= limit) {
 		fk_record rec;
 		const struct pending *p = &r->queue[done];
-		if (fk_sampler_decode(s, r->arena + p->off, p->size, &rec))
+		const uint8_t *raw = p->ext ? p->ext : r->arena + p->off;
+		if (fk_record_decode(r->decoder, raw, p->size, &rec))
 			apply(r, &rec, p);
 		done++;
 	}
@@ -581,13 +779,15 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 		return;
 	/* keep the rest, packed at the front */
 	size_t keep = r->queue_len - done, arena_len = 0, py_len = 0;
-	uint8_t *arena = keep ? fk_xmalloc(r->arena_len) : NULL;
+	uint8_t *arena = keep && r->arena_len ? fk_xmalloc(r->arena_len) : NULL;
 	uint8_t *py_arena = keep && r->py_len ? fk_xmalloc(r->py_len) : NULL;
 	for (size_t i = 0; i < keep; i++) {
 		struct pending p = r->queue[done + i];
-		memcpy(arena + arena_len, r->arena + p.off, p.size);
-		p.off = arena_len;
-		arena_len += p.size;
+		if (!p.ext) {
+			memcpy(arena + arena_len, r->arena + p.off, p.size);
+			p.off = arena_len;
+			arena_len += p.size;
+		}
 		if (p.py_size) {
 			memcpy(py_arena + py_len, r->py_arena + p.py_off, p.py_size);
 			p.py_off = py_len;
@@ -601,7 +801,7 @@ void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final)
 	r->py_len = py_len;
 	free(r->arena);
 	r->arena = arena;
-	r->arena_cap = keep ? r->arena_len : 0;
+	r->arena_cap = arena ? r->arena_len : 0;
 	r->arena_len = arena_len;
 	r->queue_len = keep;
 }

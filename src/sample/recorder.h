@@ -11,6 +11,7 @@
 #include "../stack/profile.h"
 #include "perf_event.h"
 #include "pysampler.h"
+#include "../symbol/symbolizer.h"
 
 typedef struct fk_recorder_options {
 	fk_perf_options naming; /* --pid, --tid, --kernel, --jit, --inline ... */
@@ -31,6 +32,18 @@ typedef struct fk_recorder_options {
 				 * its frames take the place of the interpreter's
 				 * frame-evaluation frames (_PyEval_EvalFrameDefault) */
 	bool python_threads;    /* --threads: a "thread NAME (TID)" frame under the process */
+	/* perf.data (fk_recorder_queue): processes are known only from the records (no
+	 * /proc), samples are named as perf script's default fields print them ("comm
+	 * TID"; ":TID" for a thread never named), and callchains stop after 127 frames
+	 * (perf script's PERF_MAX_STACK_DEPTH) */
+	bool from_file;
+	/* from_file, dwarf: names the inlined functions at each unwound user frame, which
+	 * perf script adds to DWARF-unwound callchains (NULL: none) */
+	fk_inliner *unwind_inliner;
+	/* When set, each sample's count: 0 drops the sample (an event filter), else the
+	 * count added (replaces count_period). */
+	double (*sample_count)(const fk_record *rec, void *ctx);
+	void *sample_count_ctx;
 } fk_recorder_options;
 
 typedef struct fk_recorder_stats {
@@ -58,6 +71,25 @@ int fk_recorder_add_process(fk_recorder *r, int pid, fk_error *err);
 /* Reads every ring buffer of the sampler once (one "round") and folds what is known to
  * be in order; final: fold everything (after sampling ended). */
 void fk_recorder_round(fk_recorder *r, fk_sampler *s, bool final);
+
+/* perf.data: queues a record (size bytes at raw, which must stay valid until it is
+ * folded: until fk_recorder_flush(..., true)) decoded with d, as read from the file. */
+void fk_recorder_queue(fk_recorder *r, const fk_record_decoder *d, const void *raw, size_t size,
+		       uint64_t time);
+/* perf.data: a FINISHED_ROUND record (final: the end of the file): folds the queued
+ * records up to the newest time of the previous round, in time order (records of equal
+ * time in file order), as perf's ordered events do. */
+void fk_recorder_flush(fk_recorder *r, bool final);
+
+/* perf.data: fn may rename each user frame's symbol after it is looked up (how perf
+ * 6.1 names PLT stubs); the names it sets must outlive the recorder. */
+void fk_recorder_set_symbol_hook(fk_recorder *r, void (*fn)(fk_symbol *sym, void *ctx), void *ctx);
+
+/* perf.data: the binary mapped as path is read from file (fk_symbolizer_read_binary_from). */
+void fk_recorder_read_binary_from(fk_recorder *r, const char *path, const char *file);
+
+/* perf.data: kernel symbols from a copy of /proc/kallsyms (fk_symbolizer_kallsyms_from). */
+void fk_recorder_kallsyms_from(fk_recorder *r, const char *path);
 
 const fk_recorder_stats *fk_recorder_stats_get(const fk_recorder *r);
 

@@ -22,6 +22,16 @@ struct fk_profile {
 	bool keep_order;
 	fk_stack_ref *order;
 	size_t order_len, order_cap;
+	fk_profile_meta meta;
+	struct frame_origin *origins; /* by frame name id; NULL until one is set */
+	size_t origins_cap;
+	fk_interner *modules;         /* module paths of origins (id 0 = "") */
+};
+
+struct frame_origin {
+	uint64_t address;
+	uint32_t module; /* id in modules */
+	bool set;
 };
 
 fk_profile *fk_profile_new(void)
@@ -45,7 +55,20 @@ void fk_profile_free(fk_profile *p)
 	free(p->nodes);
 	free(p->slots);
 	free(p->order);
+	free(p->origins);
+	if (p->modules)
+		fk_interner_free(p->modules);
 	free(p);
+}
+
+const fk_profile_meta *fk_profile_get_meta(const fk_profile *p)
+{
+	return &p->meta;
+}
+
+void fk_profile_set_meta(fk_profile *p, const fk_profile_meta *meta)
+{
+	p->meta = *meta;
 }
 
 fk_interner *fk_profile_names(fk_profile *p)
@@ -56,6 +79,37 @@ fk_interner *fk_profile_names(fk_profile *p)
 const char *fk_profile_name(const fk_profile *p, fk_name_id id, size_t *len)
 {
 	return fk_interner_name(p->names, id, len);
+}
+
+void fk_profile_set_origin(fk_profile *p, fk_name_id frame, uint64_t address, const char *module,
+			   size_t module_len)
+{
+	if (frame < p->origins_cap && p->origins[frame].set)
+		return;
+	if (frame >= p->origins_cap) {
+		size_t old = p->origins_cap;
+		fk_grow((void **)&p->origins, sizeof(*p->origins), &p->origins_cap,
+			(size_t)frame + 1);
+		memset(p->origins + old, 0, (p->origins_cap - old) * sizeof(*p->origins));
+	}
+	if (!p->modules) {
+		p->modules = fk_interner_new();
+		fk_intern(p->modules, "", 0);
+	}
+	p->origins[frame] = (struct frame_origin){
+		.address = address,
+		.module = module ? fk_intern(p->modules, module, module_len) : 0,
+		.set = true};
+}
+
+bool fk_profile_get_origin(const fk_profile *p, fk_name_id frame, uint64_t *address,
+			   const char **module, size_t *module_len)
+{
+	if (frame >= p->origins_cap || !p->origins[frame].set)
+		return false;
+	*address = p->origins[frame].address;
+	*module = fk_interner_name(p->modules, p->origins[frame].module, module_len);
+	return true;
 }
 
 static inline size_t slot_index(uint64_t key, size_t mask)
@@ -169,12 +223,19 @@ void fk_profile_add_stack(fk_profile *p, const fk_name_id *names, size_t n, doub
 
 void fk_profile_merge(fk_profile *dst, const fk_profile *src)
 {
+	if (!dst->meta.sample_type[0])
+		dst->meta = src->meta;
 	size_t nnames = fk_interner_count(src->names);
 	fk_name_id *name_map = fk_xmalloc((nnames ? nnames : 1) * sizeof(fk_name_id));
 	for (size_t i = 0; i < nnames; i++) {
 		size_t len;
 		const char *s = fk_interner_name(src->names, (fk_name_id)i, &len);
 		name_map[i] = fk_intern(dst->names, s, len);
+		uint64_t address;
+		const char *module;
+		size_t module_len;
+		if (fk_profile_get_origin(src, (fk_name_id)i, &address, &module, &module_len))
+			fk_profile_set_origin(dst, name_map[i], address, module, module_len);
 	}
 	bool keep = dst->keep_order;
 	dst->keep_order = false; /* order is appended below, in src's own order */

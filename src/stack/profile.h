@@ -32,11 +32,38 @@ typedef struct fk_stack_ref {
 
 typedef struct fk_profile fk_profile;
 
+/* What a profile's counts measure and when it was taken, in pprof's terms (a writer of
+ * any format reads it; a reader sets what its format says). Empty strings and zeros mean
+ * unknown: counts are then samples ("samples"/"count"). */
+typedef struct fk_profile_meta {
+	char sample_type[32];  /* "samples", "cpu", "alloc_space", "offcpu", "wall", ... */
+	char unit[16];         /* "count", "nanoseconds", "microseconds", "bytes", "objects" */
+	char period_type[32];  /* what period counts: "cpu", "space", ... */
+	char period_unit[16];
+	int64_t period;        /* events between two samples, in period_unit */
+	int64_t time_ns;       /* when sampling started, Unix ns */
+	int64_t duration_ns;
+} fk_profile_meta;
+
 fk_profile *fk_profile_new(void);
 void fk_profile_free(fk_profile *p);
 
+/* The profile's metadata (zeroed in a new profile). */
+const fk_profile_meta *fk_profile_get_meta(const fk_profile *p);
+void fk_profile_set_meta(fk_profile *p, const fk_profile_meta *meta);
+
 fk_interner *fk_profile_names(fk_profile *p);
 const char *fk_profile_name(const fk_profile *p, fk_name_id id, size_t *len);
+
+/* Where a frame name came from, when an input knows (perf script's stack lines, pprof's
+ * locations): one code address and the module (binary) holding it, kept per frame name,
+ * the first one set winning. pprof output turns them into locations and mappings. */
+void fk_profile_set_origin(fk_profile *p, fk_name_id frame, uint64_t address, const char *module,
+			   size_t module_len);
+/* The origin of frame: true with *address and *module (NUL-terminated, "" when unknown;
+ * valid while p lives), or false if none was set. */
+bool fk_profile_get_origin(const fk_profile *p, fk_name_id frame, uint64_t *address,
+			   const char **module, size_t *module_len);
 
 /* The child of parent named name, created if missing. */
 fk_node_id fk_profile_child(fk_profile *p, fk_node_id parent, fk_name_id name);
@@ -53,7 +80,8 @@ bool fk_profile_has_before(const fk_profile *p);
 void fk_profile_keep_order(fk_profile *p);
 /* The stacks added since fk_profile_keep_order, in order; NULL if not kept. */
 const fk_stack_ref *fk_profile_order(const fk_profile *p, size_t *count);
-/* Adds every stack of src to dst (src is not changed). */
+/* Adds every stack of src to dst (src is not changed). dst takes src's metadata if it
+ * has none (no sample type) yet, and the origins of frames it has none for. */
 void fk_profile_merge(fk_profile *dst, const fk_profile *src);
 
 size_t fk_profile_node_count(const fk_profile *p);

@@ -34,6 +34,7 @@ struct fk_symbolizer {
 	fk_u64map jitmaps;     /* pid → fk_jitmap * */
 	fk_kallsyms *kallsyms; /* NULL until first needed */
 	fk_binary *vdso;       /* NULL until first needed */
+	char *kallsyms_path;   /* NULL: /proc/kallsyms */
 };
 
 fk_symbolizer *fk_symbolizer_new(bool demangle)
@@ -57,6 +58,7 @@ void fk_symbolizer_free(fk_symbolizer *s)
 	fk_u64map_free(&s->jitmaps);
 	fk_kallsyms_free(s->kallsyms);
 	fk_binary_free(s->vdso);
+	free(s->kallsyms_path);
 	free(s);
 }
 
@@ -71,6 +73,18 @@ static fk_binary *binary_for(fk_symbolizer *s, const char *path)
 	if (!s->binaries[id])
 		s->binaries[id] = fk_binary_open(path);
 	return s->binaries[id];
+}
+
+void fk_symbolizer_read_binary_from(fk_symbolizer *s, const char *path, const char *file)
+{
+	fk_name_id id = fk_intern(s->paths, path, strlen(path));
+	if (id >= s->binaries_cap) {
+		size_t old = s->binaries_cap;
+		fk_grow((void **)&s->binaries, sizeof(*s->binaries), &s->binaries_cap, (size_t)id + 1);
+		memset(s->binaries + old, 0, (s->binaries_cap - old) * sizeof(*s->binaries));
+	}
+	fk_binary_free(s->binaries[id]);
+	s->binaries[id] = fk_binary_open(file);
 }
 
 static fk_jitmap *jitmap_for(fk_symbolizer *s, int pid)
@@ -163,8 +177,14 @@ void fk_symbolize_user(fk_symbolizer *s, const fk_processes *ps, int pid, uint64
 static fk_kallsyms *kallsyms(fk_symbolizer *s)
 {
 	if (!s->kallsyms)
-		s->kallsyms = fk_kallsyms_load("/proc/kallsyms");
+		s->kallsyms = fk_kallsyms_load(s->kallsyms_path ? s->kallsyms_path : "/proc/kallsyms");
 	return s->kallsyms;
+}
+
+void fk_symbolizer_kallsyms_from(fk_symbolizer *s, const char *path)
+{
+	free(s->kallsyms_path);
+	s->kallsyms_path = fk_xstrdup(path);
 }
 
 void fk_symbolize_kernel(fk_symbolizer *s, uint64_t addr, fk_symbol *out)

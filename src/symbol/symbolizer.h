@@ -36,6 +36,15 @@ typedef struct fk_symbolizer fk_symbolizer;
 fk_symbolizer *fk_symbolizer_new(bool demangle);
 void fk_symbolizer_free(fk_symbolizer *s);
 
+/* The binary mapped as path is read from file instead ("" or an unreadable file: no
+ * symbols), as perf reads a rebuilt binary's copy from its build-id cache. Before the
+ * first lookup in path. */
+void fk_symbolizer_read_binary_from(fk_symbolizer *s, const char *path, const char *file);
+
+/* Kernel symbols are read from path (a copy of /proc/kallsyms, as perf's build-id cache
+ * keeps one per kernel) instead of /proc/kallsyms. Before the first kernel lookup. */
+void fk_symbolizer_kallsyms_from(fk_symbolizer *s, const char *path);
+
 /* Names a user address of process pid. Never fails: unknown parts are NULL/"[unknown]". */
 void fk_symbolize_user(fk_symbolizer *s, const fk_processes *ps, int pid, uint64_t addr,
 		       fk_symbol *out);

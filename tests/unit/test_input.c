@@ -127,6 +127,42 @@ static void test_detect(void **state)
 	assert_int_equal(fk_detect_format(junk, strlen(junk)), FK_FORMAT_UNKNOWN);
 }
 
+/* Formats told by their bytes: magic numbers, protobuf framing, JSON keys; text falls
+ * through to the line rules, and a prefix cut inside a line still detects. */
+static void test_detect_input(void **state)
+{
+	(void)state;
+	const unsigned char perf_data[16] = "PERFILE2\x68\0\0\0\0\0\0\0";
+	assert_int_equal(fk_detect_input_format(perf_data, sizeof(perf_data)), FK_FORMAT_PERF_DATA);
+	/* a pprof Profile: sample_type {type: 1, unit: 2}, string_table "", "samples" ... */
+	const unsigned char pprof[] = {0x0a, 0x04, 0x08, 0x01, 0x10, 0x02, 0x32, 0x00,
+				       0x32, 0x07, 's', 'a', 'm', 'p', 'l', 'e', 's'};
+	assert_int_equal(fk_detect_input_format(pprof, sizeof(pprof)), FK_FORMAT_PPROF);
+	/* cut inside a length-delimited field: still pprof */
+	assert_int_equal(fk_detect_input_format(pprof, 11), FK_FORMAT_PPROF);
+	/* a field number pprof does not have */
+	const unsigned char not_pprof[] = {0xfa, 0x01, 0x00, 0x01, 0x02};
+	assert_int_equal(fk_detect_input_format(not_pprof, sizeof(not_pprof)), FK_FORMAT_UNKNOWN);
+	const char *ss = "\xef\xbb\xbf {\"$schema\": \"https://www.speedscope.app/file-format-schema.json\"}";
+	assert_int_equal(fk_detect_input_format((const unsigned char *)ss, strlen(ss)),
+			 FK_FORMAT_SPEEDSCOPE);
+	const char *cpu = "{\"nodes\":[{\"id\":1}],\"startTime\":1,\"endTime\":2}";
+	assert_int_equal(fk_detect_input_format((const unsigned char *)cpu, strlen(cpu)),
+			 FK_FORMAT_CPUPROFILE);
+	const char *json = "{\"a\": 1}";
+	assert_int_equal(fk_detect_input_format((const unsigned char *)json, strlen(json)),
+			 FK_FORMAT_UNKNOWN);
+	const char *folded = "a;b;c 10\na;b 3\na;b;d 1";
+	assert_int_equal(fk_detect_input_format((const unsigned char *)folded, strlen(folded)),
+			 FK_FORMAT_FOLDED);
+	/* the last, partial line is left out: "a;b;d" alone would not be folded */
+	assert_int_equal(fk_detect_input_format((const unsigned char *)folded, 20), FK_FORMAT_FOLDED);
+	for (int f = FK_FORMAT_PERF; f < FK_FORMAT_UNKNOWN; f++)
+		assert_int_equal(fk_format_from_name(fk_format_name((fk_format)f)), f);
+	assert_true(fk_format_is_whole(FK_FORMAT_PPROF));
+	assert_false(fk_format_is_whole(FK_FORMAT_FOLDED));
+}
+
 static void test_folded_count(void **state)
 {
 	(void)state;
@@ -207,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_chunks_blank_lines),
 		cmocka_unit_test(test_chunks_lines),
 		cmocka_unit_test(test_detect),
+		cmocka_unit_test(test_detect_input),
 		cmocka_unit_test(test_folded_count),
 		cmocka_unit_test(test_options),
 	};

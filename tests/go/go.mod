@@ -1,0 +1,3 @@
+module flamekit.test/pprofburn
+
+go 1.19
