@@ -1,6 +1,8 @@
 /* cmd_io.c: input and output shared by the subcommands. */
 #include "cmd_io.h"
 
+#include "../stack/filter.h"
+
 #include "../util/outfile.h"
 
 int cmd_parse_format(const char *prog, const char *arg, fk_format *format)
@@ -102,4 +104,85 @@ int cmd_write_profile(const char *prog, const char *path, const fk_profile *prof
 {
 	struct profile_out po = {profile, options};
 	return cmd_write_output(prog, path, write_profile_cb, &po) < 0 ? -1 : 0;
+}
+
+void cmd_input_init(cmd_input *in, int argc)
+{
+	memset(in, 0, sizeof(*in));
+	in->load.format = FK_FORMAT_AUTO;
+	in->load.threads = 1;
+	in->paths = fk_xcalloc((size_t)argc + 1, sizeof(char *));
+}
+
+void cmd_input_free(cmd_input *in)
+{
+	free(in->paths);
+	in->paths = NULL;
+}
+
+int cmd_input_option(const char *prog, cmd_input *in, int id, const char *arg)
+{
+	unsigned long n;
+	switch (id) {
+	case FK_OPT_OPERAND:
+		in->paths[in->npaths++] = arg;
+		return 1;
+	case CMD_INPUT_FORMAT:
+		return cmd_parse_format(prog, arg, &in->load.format) < 0 ? -1 : 1;
+	case CMD_INPUT_SAMPLE_TYPE:
+		in->load.sample_type = arg;
+		return 1;
+	case CMD_INPUT_EVENT_FILTER:
+		in->load.perf.event_filter = arg;
+		return 1;
+	case CMD_INPUT_THREADS:
+		if (fk_parse_uint(arg, 1, 256, &n) < 0) {
+			cmd_bad_value(prog, "-j", arg, "a number of threads from 1 to 256");
+			return -1;
+		}
+		in->load.threads = (unsigned)n;
+		return 1;
+	case CMD_INPUT_QUIET:
+		in->quiet = true;
+		return 1;
+	case CMD_INPUT_FOCUS:
+		in->focus = arg;
+		return 1;
+	case CMD_INPUT_IGNORE:
+		in->ignore = arg;
+		return 1;
+	default:
+		return cmd_naming_option(id, &in->load.perf) ? 1 : 0;
+	}
+}
+
+fk_profile *cmd_input_load(const char *prog, cmd_input *in, double *before_filter,
+			   int *status)
+{
+	fk_error err = {{0}};
+	fk_sample_filter filter;
+	if (fk_sample_filter_init(&filter, in->focus, in->ignore, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		*status = 2;
+		return NULL;
+	}
+	if (in->npaths == 0)
+		in->paths[in->npaths++] = "-";
+	fk_profile *profile = fk_profile_new();
+	fk_load_stats stats;
+	if (cmd_load(prog, in->paths, in->npaths, &in->load, in->quiet, profile, &stats) < 0) {
+		fk_profile_free(profile);
+		fk_sample_filter_free(&filter);
+		*status = 1;
+		return NULL;
+	}
+	if (before_filter)
+		*before_filter = fk_profile_total(profile);
+	if (fk_sample_filter_active(&filter)) {
+		fk_profile *kept = fk_sample_filter_apply(profile, &filter);
+		fk_profile_free(profile);
+		profile = kept;
+	}
+	fk_sample_filter_free(&filter);
+	return profile;
 }

@@ -41,6 +41,50 @@ enum {
 	{"inline", 0, false, CMD_NAMING_INLINE, NULL, prefix "expand inlined functions (DWARF, via libdw)"}, \
 	{"context", 0, false, CMD_NAMING_CONTEXT, NULL, prefix "with --inline, add source file:line"}
 
+/* The inputs of the commands that read profiles of any format and may filter them
+ * (convert, top): the options below (ids from CMD_INPUT_FIRST, with the naming options)
+ * fill a cmd_input; cmd_input_load reads and filters. */
+enum {
+	CMD_INPUT_FIRST = 800,
+	CMD_INPUT_FORMAT,
+	CMD_INPUT_SAMPLE_TYPE,
+	CMD_INPUT_EVENT_FILTER,
+	CMD_INPUT_THREADS,
+	CMD_INPUT_QUIET,
+	CMD_INPUT_FOCUS,
+	CMD_INPUT_IGNORE,
+	CMD_INPUT_LAST,
+};
+#define CMD_INPUT_OPTIONS \
+	CMD_OPTION_FORMAT(CMD_INPUT_FORMAT), \
+	CMD_OPTION_SAMPLE_TYPE(CMD_INPUT_SAMPLE_TYPE), \
+	{"event-filter", 0, true, CMD_INPUT_EVENT_FILTER, "EVENT", "perf: keep only samples of EVENT (default: the first seen)"}, \
+	{"threads", 'j', true, CMD_INPUT_THREADS, "N", "parse text input on N threads (default 1)"}, \
+	{"focus", 0, true, CMD_INPUT_FOCUS, "REGEX", "keep only samples with a frame matching REGEX (POSIX extended)"}, \
+	{"ignore", 0, true, CMD_INPUT_IGNORE, "REGEX", "drop samples with a frame matching REGEX (after --focus)"}, \
+	CMD_OPTION_QUIET(CMD_INPUT_QUIET), \
+	CMD_NAMING_OPTIONS("perf: ")
+
+typedef struct cmd_input {
+	fk_load_options load;
+	bool quiet;
+	const char *focus, *ignore;
+	const char **paths; /* the operands ("-" if none, once loaded) */
+	size_t npaths;
+} cmd_input;
+
+/* Ready for argc arguments. */
+void cmd_input_init(cmd_input *in, int argc);
+void cmd_input_free(cmd_input *in);
+/* Takes option id (an input or naming option, or an operand: FK_OPT_OPERAND). Returns 1
+ * if taken, 0 if id is none of them, or -1 after printing why arg is bad (exit 2). */
+int cmd_input_option(const char *prog, cmd_input *in, int id, const char *arg);
+/* Reads the inputs into a new profile and applies --focus/--ignore. Returns it, or NULL
+ * after printing the error (*status: 2 for a bad regex, 1 for an input that cannot be
+ * read). *before_filter (may be NULL) receives the total before filtering. */
+fk_profile *cmd_input_load(const char *prog, cmd_input *in, double *before_filter,
+			   int *status);
+
 /* Takes a naming option; false if id is not one. */
 bool cmd_naming_option(int id, fk_perf_options *naming);
 

@@ -2,22 +2,14 @@
  * cumulative), like `go tool pprof -top` and `perf report --stdio`, from any input format,
  * optionally after --focus / --ignore. Options and orchestration only. */
 #include "../output/top.h"
-#include "../stack/filter.h"
 #include "cmd.h"
 #include "cmd_io.h"
 
 enum {
 	OPT_HELP = 1,
 	OPT_OUTPUT,
-	OPT_FORMAT,
-	OPT_SAMPLE_TYPE,
-	OPT_EVENT_FILTER,
-	OPT_THREADS,
-	OPT_QUIET,
 	OPT_ROWS,
 	OPT_SORT,
-	OPT_FOCUS,
-	OPT_IGNORE,
 };
 
 #define TOP_DEFAULT_ROWS 20
@@ -25,15 +17,8 @@ enum {
 static const fk_option top_options[] = {
 	{"rows", 'n', true, OPT_ROWS, "N", "show the first N functions (default 20; 0: all)"},
 	{"sort", 's', true, OPT_SORT, "KEY", "flat (default: self count) or cum (cumulative)"},
-	{"focus", 0, true, OPT_FOCUS, "REGEX", "keep only samples with a frame matching REGEX (POSIX extended)"},
-	{"ignore", 0, true, OPT_IGNORE, "REGEX", "drop samples with a frame matching REGEX (after --focus)"},
 	CMD_OPTION_OUTPUT(OPT_OUTPUT),
-	CMD_OPTION_FORMAT(OPT_FORMAT),
-	CMD_OPTION_SAMPLE_TYPE(OPT_SAMPLE_TYPE),
-	{"event-filter", 0, true, OPT_EVENT_FILTER, "EVENT", "perf: keep only samples of EVENT (default: the first seen)"},
-	{"threads", 'j', true, OPT_THREADS, "N", "parse text input on N threads (default 1)"},
-	CMD_OPTION_QUIET(OPT_QUIET),
-	CMD_NAMING_OPTIONS("perf: "),
+	CMD_INPUT_OPTIONS,
 	{"help", 'h', false, OPT_HELP, NULL, "show this help"},
 };
 
@@ -81,53 +66,33 @@ static char *describe_filter(const char *focus, const char *ignore)
 int cmd_top(int argc, char **argv)
 {
 	const char *prog = "flamekit top";
-	fk_load_options lo = {.format = FK_FORMAT_AUTO, .threads = 1};
-	const char *output = NULL, *focus = NULL, *ignore = NULL;
-	bool quiet = false;
-	unsigned long rows = TOP_DEFAULT_ROWS, n;
+	const char *output = NULL;
+	unsigned long rows = TOP_DEFAULT_ROWS;
 	fk_top_sort sort = FK_TOP_SORT_FLAT;
-	const char **paths = fk_xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t npaths = 0;
+	cmd_input in;
+	cmd_input_init(&in, argc);
 	int status = 2;
 	fk_error err = {{0}};
 	fk_option_parser op;
 	fk_options_init(&op, top_options, FK_ARRAY_LEN(top_options), argc, argv);
 	int id;
 	while ((id = fk_options_next(&op, &err)) != FK_OPT_END) {
+		int taken = cmd_input_option(prog, &in, id, id == FK_OPT_OPERAND ? op.operand : op.arg);
+		if (taken < 0)
+			goto out;
+		if (taken)
+			continue;
 		switch (id) {
 		case FK_OPT_ERROR:
 			fprintf(stderr, "%s: %s\n", prog, err.msg);
 			usage(stderr);
 			goto out;
-		case FK_OPT_OPERAND:
-			paths[npaths++] = op.operand;
-			break;
 		case OPT_HELP:
 			usage(stdout);
 			status = 0;
 			goto out;
 		case OPT_OUTPUT:
 			output = op.arg;
-			break;
-		case OPT_FORMAT:
-			if (cmd_parse_format(prog, op.arg, &lo.format) < 0)
-				goto out;
-			break;
-		case OPT_SAMPLE_TYPE:
-			lo.sample_type = op.arg;
-			break;
-		case OPT_EVENT_FILTER:
-			lo.perf.event_filter = op.arg;
-			break;
-		case OPT_THREADS:
-			if (fk_parse_uint(op.arg, 1, 256, &n) < 0) {
-				status = cmd_bad_value(prog, "-j", op.arg, "a number of threads from 1 to 256");
-				goto out;
-			}
-			lo.threads = (unsigned)n;
-			break;
-		case OPT_QUIET:
-			quiet = true;
 			break;
 		case OPT_ROWS:
 			if (fk_parse_uint(op.arg, 0, SIZE_MAX, &rows) < 0) {
@@ -145,49 +110,26 @@ int cmd_top(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_FOCUS:
-			focus = op.arg;
-			break;
-		case OPT_IGNORE:
-			ignore = op.arg;
-			break;
-		default:
-			cmd_naming_option(id, &lo.perf);
-			break;
 		}
 	}
-	fk_sample_filter filter;
-	if (fk_sample_filter_init(&filter, focus, ignore, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+	fk_top_options to = {.max_rows = rows};
+	double before_filter;
+	fk_profile *profile = cmd_input_load(prog, &in, &before_filter, &status);
+	if (!profile)
 		goto out;
+	char *desc = NULL;
+	if (in.focus || in.ignore) {
+		to.before_filter = before_filter;
+		to.filter = desc = describe_filter(in.focus, in.ignore);
 	}
-	if (npaths == 0)
-		paths[npaths++] = "-";
-
-	fk_profile *profile = fk_profile_new();
-	fk_load_stats stats;
-	status = 1;
-	if (cmd_load(prog, paths, npaths, &lo, quiet, profile, &stats) == 0) {
-		fk_top_options to = {.max_rows = rows};
-		char *desc = NULL;
-		if (fk_sample_filter_active(&filter)) {
-			fk_profile *kept = fk_sample_filter_apply(profile, &filter);
-			to.before_filter = fk_profile_total(profile);
-			to.filter = desc = describe_filter(focus, ignore);
-			fk_profile_free(profile);
-			profile = kept;
-		}
-		fk_top top;
-		fk_top_compute(profile, sort, &top);
-		struct report r = {profile, &top, &to};
-		if (cmd_write_output(prog, output, write_report, &r) >= 0)
-			status = 0;
-		fk_top_free(&top);
-		free(desc);
-	}
+	fk_top top;
+	fk_top_compute(profile, sort, &top);
+	struct report r = {profile, &top, &to};
+	status = cmd_write_output(prog, output, write_report, &r) >= 0 ? 0 : 1;
+	fk_top_free(&top);
+	free(desc);
 	fk_profile_free(profile);
-	fk_sample_filter_free(&filter);
 out:
-	free(paths);
+	cmd_input_free(&in);
 	return status;
 }

@@ -194,6 +194,13 @@ void fk_symbolize_kernel(fk_symbolizer *s, uint64_t addr, fk_symbol *out)
 	out->module = "[kernel.kallsyms]";
 	out->file_addr = addr;
 	out->kind = FK_FRAME_KERNEL;
+	if (addr < 0xffff800000000000ull) {
+		/* not a kernel address (a garbage entry after a kernel context marker): no
+		 * kernel map holds it, and perf script shows "[unknown] ([unknown])" */
+		out->module = "[unknown]";
+		out->kind = FK_FRAME_USER;
+		return;
+	}
 	const fk_sym *sym = fk_kallsyms_lookup(kallsyms(s), addr);
 	if (!sym)
 		return;

@@ -48,7 +48,9 @@ void fk_symbolizer_kallsyms_from(fk_symbolizer *s, const char *path);
 /* Names a user address of process pid. Never fails: unknown parts are NULL/"[unknown]". */
 void fk_symbolize_user(fk_symbolizer *s, const fk_processes *ps, int pid, uint64_t addr,
 		       fk_symbol *out);
-/* Names a kernel address (kallsyms is read on first use). */
+/* Names a kernel address (kallsyms is read on first use); one in the user half of the
+ * address space is no kernel frame: "[unknown]" module, FK_FRAME_USER, as perf script
+ * names it. */
 void fk_symbolize_kernel(fk_symbolizer *s, uint64_t addr, fk_symbol *out);
 /* True when /proc/kallsyms gives real addresses (not zeros: kptr_restrict). */
 bool fk_symbolizer_kernel_available(fk_symbolizer *s);
