@@ -12,7 +12,7 @@
  * nothing; errors name the file and the JSON line:column or the path to the bad value. */
 #include "cpuprofile.h"
 
-#include <jansson.h>
+#include "json_input.h"
 
 #define NO_PARENT UINT32_MAX
 
@@ -92,16 +92,9 @@ int fk_cpuprofile_read(const fk_whole_input *in, const fk_load_options *options,
 	(void)options;
 	(void)diag;
 	const char *file = in->name;
-	const char *data = (const char *)in->data;
-	size_t len = in->len;
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-		data += 3; /* a byte order mark */
-		len -= 3;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_ALLOW_NUL, &je);
+	json_t *root = fk_json_load(in, err);
 	if (!root)
-		return fk_error_set(err, "%s:%d:%d: %s", file, je.line, je.column, je.text);
+		return -1;
 	int rc = -1;
 	struct cp_node *nodes = NULL;
 	struct id_index *ids = NULL;

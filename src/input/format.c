@@ -119,13 +119,13 @@ bool fk_format_is_whole(fk_format f)
 	       f == FK_FORMAT_CPUPROFILE;
 }
 
-/* A protobuf varint at data[*pos..len); false if it runs past len or over 10 bytes. */
-static bool read_varint(const unsigned char *data, size_t len, size_t *pos, uint64_t *out)
+bool fk_read_varint(const unsigned char *data, size_t len, size_t *pos, uint64_t *out)
 {
 	uint64_t v = 0;
 	for (unsigned shift = 0; shift < 70 && *pos < len; shift += 7) {
 		unsigned char b = data[(*pos)++];
-		v |= (uint64_t)(b & 0x7f) << shift;
+		if (shift < 64)
+			v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
 			*out = v;
 			return true;
@@ -150,16 +150,16 @@ static bool looks_like_pprof(const unsigned char *data, size_t len)
 	size_t pos = 0, fields = 0;
 	while (pos < len) {
 		uint64_t key, value;
-		if (!read_varint(data, len, &pos, &key))
+		if (!fk_read_varint(data, len, &pos, &key))
 			return fields > 0 && pos >= len; /* cut inside a key at the end */
 		uint64_t field = key >> 3, wire = key & 7;
 		if (field < 1 || field > 15)
 			return false;
 		if (wire == 0) {
-			if (!read_varint(data, len, &pos, &value))
+			if (!fk_read_varint(data, len, &pos, &value))
 				return pos >= len && fields > 0;
 		} else if (wire == 2) {
-			if (!read_varint(data, len, &pos, &value))
+			if (!fk_read_varint(data, len, &pos, &value))
 				return pos >= len && fields > 0;
 			if (value > len - pos)
 				return fields > 0 || value < ((uint64_t)1 << 32); /* goes on past the prefix */

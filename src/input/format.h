@@ -32,6 +32,10 @@ fk_format fk_detect_format(const char *text, size_t len);
  * binary and JSON formats by content, else fk_detect_format on the whole lines. */
 fk_format fk_detect_input_format(const unsigned char *data, size_t len);
 
+/* Reads a protobuf varint at data[*pos..len), advancing *pos. False if it runs past len
+ * or over 10 bytes. */
+bool fk_read_varint(const unsigned char *data, size_t len, size_t *pos, uint64_t *out);
+
 /* True for the formats read whole rather than line by line. */
 bool fk_format_is_whole(fk_format f);
 

@@ -7,6 +7,8 @@
  * the default_sample_type, else the first. */
 #include "pprof.h"
 
+#include "format.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 
@@ -107,20 +109,6 @@ static size_t id_table_find(const id_table *t, uint64_t id)
 
 /* ---- finding where a message that protobuf-c refused is broken ---- */
 
-/* Reads a varint at *pos; false if it runs past the end or past 10 bytes. */
-static bool varint_at(const unsigned char *d, size_t len, size_t *pos, uint64_t *v)
-{
-	*v = 0;
-	for (unsigned shift = 0; shift < 70 && *pos < len; shift += 7) {
-		unsigned char c = d[(*pos)++];
-		if (shift < 64)
-			*v |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80))
-			return true;
-	}
-	return false;
-}
-
 static const char *field_message(uint64_t field)
 {
 	switch (field) {
@@ -145,7 +133,7 @@ static void explain_bad_message(const unsigned char *d, size_t len, const char *
 	while (pos < len) {
 		size_t start = pos;
 		uint64_t key, n;
-		if (!varint_at(d, len, &pos, &key)) {
+		if (!fk_read_varint(d, len, &pos, &key)) {
 			fk_error_set(err, "%s: byte %zu: truncated or corrupt pprof data (a field's "
 					  "key runs past the end)", name, start);
 			return;
@@ -160,7 +148,7 @@ static void explain_bad_message(const unsigned char *d, size_t len, const char *
 		size_t nth = counts[field]++;
 		switch (wire) {
 		case 0:
-			if (!varint_at(d, len, &pos, &n)) {
+			if (!fk_read_varint(d, len, &pos, &n)) {
 				fk_error_set(err, "%s: byte %zu: truncated pprof data (a number runs "
 						  "past the end)", name, start);
 				return;
@@ -175,7 +163,7 @@ static void explain_bad_message(const unsigned char *d, size_t len, const char *
 			pos += wire == 1 ? 8 : 4;
 			continue;
 		case 2:
-			if (!varint_at(d, len, &pos, &n) || n > len - pos) {
+			if (!fk_read_varint(d, len, &pos, &n) || n > len - pos) {
 				fk_error_set(err, "%s: byte %zu: truncated pprof data (%s #%zu needs "
 						  "%" PRIu64 " bytes, %zu remain)", name, start,
 					     field_message(field) ? field_message(field) : "a field",

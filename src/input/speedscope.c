@@ -11,7 +11,7 @@
  * path to the bad value (e.g. profiles[0].samples[3][1]). */
 #include "speedscope.h"
 
-#include <jansson.h>
+#include "json_input.h"
 #include <math.h>
 
 struct ss_reader {
@@ -231,16 +231,9 @@ int fk_speedscope_read(const fk_whole_input *in, const fk_load_options *options,
 {
 	(void)options;
 	(void)stats;
-	const char *data = (const char *)in->data;
-	size_t len = in->len;
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-		data += 3; /* a byte order mark */
-		len -= 3;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_ALLOW_NUL, &je);
+	json_t *root = fk_json_load(in, err);
 	if (!root)
-		return fk_error_set(err, "%s:%d:%d: %s", in->name, je.line, je.column, je.text);
+		return -1;
 	int rc = -1;
 	struct ss_reader r = {.in = in, .err = err, .diag = diag};
 	fk_name_id *names = NULL;
