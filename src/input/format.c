@@ -134,9 +134,43 @@ bool fk_read_varint(const unsigned char *data, size_t len, size_t *pos, uint64_t
 	return false;
 }
 
-/* Looks like a serialized pprof Profile: the bytes seen parse as top-level fields 1-15
- * with wire types a Profile uses (varint or length-delimited), the first being a field of
- * Profile, and they are not text. The input may be cut short (a prefix). */
+/* True if data[0..len) is a whole protobuf message: every field complete, with a valid
+ * wire type (varint, 64-bit, length-delimited, 32-bit). */
+static bool whole_message(const unsigned char *data, size_t len)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		uint64_t key, value;
+		if (!fk_read_varint(data, len, &pos, &key) || key >> 3 == 0)
+			return false;
+		switch (key & 7) {
+		case 0:
+			if (!fk_read_varint(data, len, &pos, &value))
+				return false;
+			break;
+		case 1:
+		case 5:
+			if (len - pos < ((key & 7) == 1 ? 8u : 4u))
+				return false;
+			pos += (key & 7) == 1 ? 8 : 4;
+			break;
+		case 2:
+			if (!fk_read_varint(data, len, &pos, &value) || value > len - pos)
+				return false;
+			pos += (size_t)value;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Looks like a serialized pprof Profile: the bytes are not text, and the top-level
+ * fields seen have Profile's numbers with Profile's wire types (messages 1-5 and 11,
+ * holding whole messages; strings 6; numbers 7-10, 12, 14, 15; comments 13 either way).
+ * The input may be a prefix: a field cut by its end counts only after two whole fields,
+ * so random bytes are not taken for a profile. */
 static bool looks_like_pprof(const unsigned char *data, size_t len)
 {
 	bool binary = false;
@@ -151,21 +185,20 @@ static bool looks_like_pprof(const unsigned char *data, size_t len)
 	while (pos < len) {
 		uint64_t key, value;
 		if (!fk_read_varint(data, len, &pos, &key))
-			return fields > 0 && pos >= len; /* cut inside a key at the end */
+			return fields >= 2; /* cut inside a key at the end */
 		uint64_t field = key >> 3, wire = key & 7;
-		if (field < 1 || field > 15)
+		bool message = field <= 5 || field == 11, text = field == 6;
+		if (field < 1 || field > 15 || (wire != 0 && wire != 2) ||
+		    ((message || text) && wire != 2) || (!message && !text && field != 13 && wire != 0))
 			return false;
-		if (wire == 0) {
-			if (!fk_read_varint(data, len, &pos, &value))
-				return pos >= len && fields > 0;
-		} else if (wire == 2) {
-			if (!fk_read_varint(data, len, &pos, &value))
-				return pos >= len && fields > 0;
+		if (!fk_read_varint(data, len, &pos, &value))
+			return fields >= 2; /* cut at the end */
+		if (wire == 2) {
 			if (value > len - pos)
-				return fields > 0 || value < ((uint64_t)1 << 32); /* goes on past the prefix */
+				return fields >= 2; /* goes on past the prefix */
+			if (message && !whole_message(data + pos, (size_t)value))
+				return false;
 			pos += (size_t)value;
-		} else {
-			return false;
 		}
 		fields++;
 	}
