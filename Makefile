@@ -7,18 +7,18 @@
 CC ?= cc
 BUILD ?= build
 VERSION := 0.1.0
-PKGS := libdw libelf zlib jansson libprotobuf-c
+PKGS := libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl
 OPT ?= -O2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' -I$(BUILD)/gen $(CFLAGS)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz -ljansson -lprotobuf-c) -liberty -lpthread -lm $(LDLIBS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lsqlite3 -lcurl) -liberty -lpthread -lm $(LDLIBS)
 ifeq ($(SAN),1)
 BUILD := build-san
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC := $(sort $(wildcard src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c src/sample/*.c))
+LIB_SRC := $(sort $(wildcard src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c src/sample/*.c src/server/*.c))
 CMD_SRC := $(sort $(wildcard src/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 # The flame graph viewer (every file in src/output/viewer/) is compiled in:
@@ -26,6 +26,11 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 VIEWER_FILES := $(sort $(wildcard src/output/viewer/*))
 VIEWER_GEN := $(BUILD)/gen/viewer_assets.c
 LIB_OBJ += $(BUILD)/obj/gen/viewer_assets.o
+# The web UI of `flamekit serve` (every file in src/server/ui/), compiled in the same way
+# into $(BUILD)/gen/ui_assets.c.
+UI_FILES := $(sort $(wildcard src/server/ui/*))
+UI_GEN := $(BUILD)/gen/ui_assets.c
+LIB_OBJ += $(BUILD)/obj/gen/ui_assets.o
 # pprof's message types: protoc-c turns src/proto/profile.proto into
 # $(BUILD)/gen/profile.pb-c.{c,h} (included as "profile.pb-c.h").
 PROTO_GEN := $(BUILD)/gen/profile.pb-c.c $(BUILD)/gen/profile.pb-c.h
@@ -63,6 +68,14 @@ $(BUILD)/obj/%.o: %.c $(DEPS_STAMP) | $(PROTO_GEN)
 $(VIEWER_GEN): $(VIEWER_FILES) src/output/viewer scripts/embed-assets.sh
 	@mkdir -p $(@D)
 	./scripts/embed-assets.sh $@ $(VIEWER_FILES)
+
+$(UI_GEN): $(UI_FILES) src/server/ui scripts/embed-assets.sh
+	@mkdir -p $(@D)
+	./scripts/embed-assets.sh $@ $(UI_FILES)
+
+$(BUILD)/obj/gen/ui_assets.o: $(UI_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(PROTO_GEN) &: src/proto/profile.proto $(DEPS_STAMP)
 	@mkdir -p $(BUILD)/gen
@@ -128,13 +141,14 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 fuzz: $(DEPS_STAMP)
 	@./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture
+bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture $(BUILD)/tools/fk-push
 	./bench/collapse.sh
 	./bench/flamegraph.sh
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/record.sh
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/offcpu.sh
 	BUILD=$(BUILD) ./bench/alloc.sh
 	CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/python.sh
+	FLAMEKIT=$(BUILD)/flamekit FK_PUSH=$(BUILD)/tools/fk-push ./bench/serve.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)

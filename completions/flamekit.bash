@@ -4,7 +4,7 @@ _flamekit() {
 	local cur cmd opts
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "record dump collapse convert top flamegraph diff --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "record dump collapse convert top flamegraph diff serve --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -21,6 +21,8 @@ _flamekit() {
 		opts="--rows --sort --focus --ignore --output --format --sample-type --event-filter --threads --quiet --pid --tid --kernel --jit --all --addrs --inline --context --help" ;;
 	flamegraph)
 		opts="--output --format --sample-type --title --subtitle --width --height --minwidth --fonttype --fontsize --fontwidth --countname --nametype --colors --bgcolors --hash --random --cp --reverse --inverted --flamechart --negate --notes --total --factor --nameattr --encoding --base --focus --ignore --help" ;;
+	serve)
+		opts="--listen --db --retention --token --max-body --compact-every --help" ;;
 	diff)
 		opts="--normalize --strip-hex --output --format --sample-type --quiet --help" ;;
 	esac

@@ -23,6 +23,7 @@ static const struct subcommand subcommands[] = {
 	{"dump", cmd_dump, "print the Python stack of every thread of a running process (py-spy dump)"},
 	{"top", cmd_top, "print the functions with the most samples, flat and cumulative (pprof -top)"},
 	{"flamegraph", cmd_flamegraph, "draw folded stacks as an interactive SVG flame graph (flamegraph.pl)"},
+	{"serve", cmd_serve, "continuous profiling server: Pyroscope-compatible ingest, store, query API, web UI"},
 };
 
 /* Installed links named after the Perl scripts run the matching subcommand, so scripts

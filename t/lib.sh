@@ -11,7 +11,8 @@ FK="$FK_BUILD/flamekit"
 FK_FIXTURES=${FK_FIXTURES:-$FK_BUILD/fixtures}
 FK_COMPAT=${FK_COMPAT:-$(cd "$FK_ROOT/.." && pwd)/shared/compat}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/flamekit-test.XXXXXX")
-trap 'rm -rf "$TRASH"' EXIT
+SERVER_PIDS=""
+trap 'for p in $SERVER_PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TRASH"' EXIT
 test_count=0
 test_failed=0
 
@@ -56,4 +57,33 @@ contains() {
 		head -c 2000 "$1"
 		return 1
 	fi
+}
+
+# Starts `flamekit serve` on a free loopback port with the given options (--db ...), in
+# the background; sets SERVER_PID, SERVER_URL (http://127.0.0.1:PORT) and SERVER_LOG. It
+# is killed when the script exits (stop it earlier with stop_server). Call it outside
+# test_ok, whose subshell would lose the variables.
+start_server() {
+	SERVER_LOG=$TRASH/server.$(date +%s%N).log
+	"$FK" serve --listen 127.0.0.1:0 "$@" 2>"$SERVER_LOG" &
+	SERVER_PID=$!
+	SERVER_PIDS="$SERVER_PIDS $SERVER_PID"
+	_tries=0
+	while ! grep -q 'listening on' "$SERVER_LOG" 2>/dev/null; do
+		_tries=$((_tries + 1))
+		if [ $_tries -gt 1500 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "# flamekit serve did not start:" && sed 's/^/# /' "$SERVER_LOG"
+			return 1
+		fi
+		sleep 0.02
+	done
+	SERVER_URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$SERVER_LOG" | head -n 1)
+}
+
+# Stops the server started last with SIGTERM and waits for it; returns its exit status.
+stop_server() {
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	_rc=0
+	wait "$SERVER_PID" || _rc=$?
+	return $_rc
 }

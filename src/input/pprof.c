@@ -519,3 +519,34 @@ int fk_pprof_read(const fk_whole_input *in, const fk_load_options *options, fk_p
 	perftools__profiles__profile__free_unpacked(pr, &alloc);
 	return rc;
 }
+
+int fk_pprof_sample_types(const fk_whole_input *in, fk_pprof_sample_type *types, size_t max,
+			  fk_error *err)
+{
+	capped_alloc cap = {.limit = in->len * 48 + (1u << 20)};
+	ProtobufCAllocator alloc = {capped_malloc, capped_free, &cap};
+	pb_profile *pr = perftools__profiles__profile__unpack(&alloc, in->len, in->data);
+	if (!pr) {
+		if (cap.over)
+			return fk_error_set(err, "%s: the pprof data would take more than %zu bytes "
+						 "of memory to decode (%zu bytes of input); corrupt?",
+					    in->name, cap.limit, in->len);
+		explain_bad_message(in->data, in->len, in->name, err);
+		return -1;
+	}
+	struct reader r = {.pr = pr, .name = in->name, .err = err};
+	int rc = (int)(pr->n_sample_type > INT32_MAX ? INT32_MAX : pr->n_sample_type);
+	for (size_t i = 0; i < pr->n_sample_type; i++) {
+		const Perftools__Profiles__ValueType *vt = pr->sample_type[i];
+		if (!str_ok(&r, vt->type) || !str_ok(&r, vt->unit)) {
+			rc = bad_string(&r, "sample type", i, str_ok(&r, vt->type) ? vt->unit : vt->type);
+			break;
+		}
+		if (i < max) {
+			copy_str(types[i].type, sizeof(types[i].type), str_at(&r, vt->type));
+			copy_str(types[i].unit, sizeof(types[i].unit), str_at(&r, vt->unit));
+		}
+	}
+	perftools__profiles__profile__free_unpacked(pr, &alloc);
+	return rc;
+}
