@@ -6,6 +6,9 @@
 
 CC ?= cc
 BUILD ?= build
+ifeq ($(SAN),1)
+BUILD := build-san
+endif
 VERSION := 0.1.0
 PKGS := libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl
 OPT ?= -O2
@@ -13,7 +16,6 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS_ALL := -std=c11 -D_DEFAULT_SOURCE -g $(OPT) $(WARN) -DFK_VERSION='"$(VERSION)"' -I$(BUILD)/gen $(CFLAGS)
 LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lsqlite3 -lcurl) -liberty -lpthread -lm $(LDLIBS)
 ifeq ($(SAN),1)
-BUILD := build-san
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif

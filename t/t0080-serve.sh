@@ -9,7 +9,25 @@
 
 if ! command -v curl >/dev/null 2>&1; then
 	test_skip "flamekit serve" "curl is not installed"
-	done_testing
+	# Retention: compaction every second drops what ended more than an hour ago.
+stop_server
+start_server --db "$TRASH/retention.db" --retention 1h --compact-every 1
+t_retention() {
+	expect_status 200 "$(post "name=ret.cpu{}&from=now-3h&until=now-3h" "$TRASH/p1.folded")"
+	expect_status 200 "$(post "name=ret.cpu{}&from=now-10s&until=now" "$TRASH/p2.folded")"
+	# wait (at most 30 s) for a compaction to run
+	tries=0
+	while get "/render?query=ret.cpu{}&from=now-1d&until=now&format=folded" "$TRASH/ret" >/dev/null &&
+		grep -q "^main;parse 10$" "$TRASH/ret" && [ $tries -lt 300 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	LC_ALL=C sort "$TRASH/ret" >"$TRASH/got"
+	sum_folded "$TRASH/p2.folded" | same_file - "$TRASH/got"
+}
+test_ok "--retention: profiles older than it are dropped; newer ones stay" t_retention
+
+done_testing
 	exit
 fi
 
@@ -293,5 +311,23 @@ t_bad_db() {
 	[ "$rc" -eq 2 ]
 }
 test_ok "a file that is not a flamekit store, or a bad option, is refused" t_bad_db
+
+# Retention: compaction every second drops what ended more than an hour ago.
+stop_server
+start_server --db "$TRASH/retention.db" --retention 1h --compact-every 1
+t_retention() {
+	expect_status 200 "$(post "name=ret.cpu{}&from=now-3h&until=now-3h" "$TRASH/p1.folded")"
+	expect_status 200 "$(post "name=ret.cpu{}&from=now-10s&until=now" "$TRASH/p2.folded")"
+	# wait (at most 30 s) for a compaction to run
+	tries=0
+	while get "/render?query=ret.cpu{}&from=now-1d&until=now&format=folded" "$TRASH/ret" >/dev/null &&
+		grep -q "^main;parse 10$" "$TRASH/ret" && [ $tries -lt 300 ]; do
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	LC_ALL=C sort "$TRASH/ret" >"$TRASH/got"
+	sum_folded "$TRASH/p2.folded" | same_file - "$TRASH/got"
+}
+test_ok "--retention: profiles older than it are dropped; newer ones stay" t_retention
 
 done_testing

@@ -465,20 +465,33 @@ static int add_samples(struct reader *r, size_t value, size_t input_len)
 	return 0;
 }
 
+/* Decodes in's bytes with memory capped at 48 times their size (plus 1 MiB), through
+ * *alloc (which the caller frees the result with). NULL with err saying why. */
+static pb_profile *unpack_capped(const fk_whole_input *in, capped_alloc *cap,
+				 ProtobufCAllocator *alloc, fk_error *err)
+{
+	*cap = (capped_alloc){.limit = in->len * 48 + (1u << 20)};
+	*alloc = (ProtobufCAllocator){capped_malloc, capped_free, cap};
+	pb_profile *pr = perftools__profiles__profile__unpack(alloc, in->len, in->data);
+	if (!pr) {
+		if (cap->over)
+			fk_error_set(err, "%s: the pprof data would take more than %zu bytes "
+					  "of memory to decode (%zu bytes of input); corrupt?",
+				     in->name, cap->limit, in->len);
+		else
+			explain_bad_message(in->data, in->len, in->name, err);
+	}
+	return pr;
+}
+
 int fk_pprof_read(const fk_whole_input *in, const fk_load_options *options, fk_profile *profile,
 		  fk_diag *diag, fk_load_stats *stats, fk_error *err)
 {
-	capped_alloc cap = {.limit = in->len * 48 + (1u << 20)};
-	ProtobufCAllocator alloc = {capped_malloc, capped_free, &cap};
-	pb_profile *pr = perftools__profiles__profile__unpack(&alloc, in->len, in->data);
-	if (!pr) {
-		if (cap.over)
-			return fk_error_set(err, "%s: the pprof data would take more than %zu bytes "
-						 "of memory to decode (%zu bytes of input); corrupt?",
-					    in->name, cap.limit, in->len);
-		explain_bad_message(in->data, in->len, in->name, err);
+	capped_alloc cap;
+	ProtobufCAllocator alloc;
+	pb_profile *pr = unpack_capped(in, &cap, &alloc, err);
+	if (!pr)
 		return -1;
-	}
 	struct reader r = {.pr = pr, .name = in->name, .profile = profile, .err = err};
 	size_t value = 0;
 	int rc = check_and_name(&r);
@@ -523,17 +536,11 @@ int fk_pprof_read(const fk_whole_input *in, const fk_load_options *options, fk_p
 int fk_pprof_sample_types(const fk_whole_input *in, fk_pprof_sample_type *types, size_t max,
 			  fk_error *err)
 {
-	capped_alloc cap = {.limit = in->len * 48 + (1u << 20)};
-	ProtobufCAllocator alloc = {capped_malloc, capped_free, &cap};
-	pb_profile *pr = perftools__profiles__profile__unpack(&alloc, in->len, in->data);
-	if (!pr) {
-		if (cap.over)
-			return fk_error_set(err, "%s: the pprof data would take more than %zu bytes "
-						 "of memory to decode (%zu bytes of input); corrupt?",
-					    in->name, cap.limit, in->len);
-		explain_bad_message(in->data, in->len, in->name, err);
+	capped_alloc cap;
+	ProtobufCAllocator alloc;
+	pb_profile *pr = unpack_capped(in, &cap, &alloc, err);
+	if (!pr)
 		return -1;
-	}
 	struct reader r = {.pr = pr, .name = in->name, .err = err};
 	int rc = (int)(pr->n_sample_type > INT32_MAX ? INT32_MAX : pr->n_sample_type);
 	for (size_t i = 0; i < pr->n_sample_type; i++) {

@@ -1,4 +1,4 @@
-/* source.c: plain and gzip byte streams over read(2). */
+/* source.c: plain and gzip byte streams over read(2) or a buffer. */
 #include "source.h"
 
 #include <errno.h>
@@ -22,6 +22,7 @@ int fk_source_open(fk_source *s, const char *path, fk_error *err)
 	}
 	s->in_cap = RAW_BUF;
 	s->in = fk_xmalloc(s->in_cap);
+	s->owns_in = true;
 	/* peek at the magic bytes */
 	while (s->in_len < 2 && !s->raw_eof) {
 		ssize_t n = read(s->fd, s->in + s->in_len, s->in_cap - s->in_len);
@@ -39,6 +40,19 @@ int fk_source_open(fk_source *s, const char *path, fk_error *err)
 	}
 	s->gzip = s->in_len >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b;
 	return 0;
+}
+
+void fk_source_open_memory(fk_source *s, const char *name, const unsigned char *data,
+			   size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->fd = -1;
+	s->in = (unsigned char *)data; /* only read: owns_in is false */
+	s->in_len = s->in_cap = len;
+	s->raw_eof = true;
+	s->raw_bytes = len;
+	s->gzip = len >= 2 && data[0] == 0x1f && data[1] == 0x8b;
 }
 
 static int fill_raw(fk_source *s, fk_error *err)
@@ -147,7 +161,8 @@ void fk_source_close(fk_source *s)
 		inflateEnd(&s->z);
 	if (s->owns_fd && s->fd >= 0)
 		close(s->fd);
-	free(s->in);
+	if (s->owns_in)
+		free(s->in);
 	s->in = NULL;
 	s->fd = -1;
 }

@@ -10,10 +10,10 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <zlib.h>
 
 #include "../input/folded.h"
 #include "../input/pprof.h"
+#include "../input/source.h"
 #include "../util/diag.h"
 
 enum {
@@ -150,71 +150,42 @@ static bool is_gzip(const unsigned char *d, size_t n)
 	return n >= 2 && d[0] == 0x1f && d[1] == 0x8b;
 }
 
-/* Inflates the gzip data d[0..n) (one or more members) into a malloc'd *out, at most max
- * bytes. Returns FK_INGEST_OK, BAD (corrupt, truncated) or TOO_LARGE. */
+/* Inflates the gzip data d[0..n) (one or more members; fk_source's decoder) into a
+ * malloc'd *out, at most max bytes. Returns FK_INGEST_OK, BAD (corrupt, truncated) or
+ * TOO_LARGE. */
 static int gunzip(const unsigned char *d, size_t n, size_t max, const char *what,
 		  unsigned char **out, size_t *out_len, fk_error *err)
 {
-	z_stream z;
-	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 15 + 16) != Z_OK)
-		return fk_error_set(err, "%s: cannot start gunzip", what);
-	size_t cap = n < 4096 ? 4096 : (n < max ? n : max) + 1, len = 0, in_pos = 0;
+	fk_source src;
+	fk_source_open_memory(&src, what, d, n);
+	size_t cap = n < 4096 ? 4096 : (n < max ? n : max) + 1, len = 0;
 	unsigned char *buf = fk_xmalloc(cap);
 	int result = FK_INGEST_OK;
 	for (;;) {
-		if (z.avail_in == 0 && in_pos < n) {
-			size_t take = n - in_pos < (1u << 30) ? n - in_pos : (1u << 30);
-			z.next_in = (unsigned char *)d + in_pos;
-			z.avail_in = (uInt)take;
-			in_pos += take;
-		}
 		if (len == cap) {
 			if (cap > max) {
 				result = FK_INGEST_TOO_LARGE;
 				fk_error_set(err, "%s: inflates past %zu bytes", what, max);
 				break;
 			}
-			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			buf = fk_xrealloc(buf, ncap);
-			cap = ncap;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			buf = fk_xrealloc(buf, cap);
 		}
-		size_t room = cap - len < (1u << 30) ? cap - len : (1u << 30);
-		z.next_out = buf + len;
-		z.avail_out = (uInt)room;
-		int rc = inflate(&z, Z_NO_FLUSH);
-		len += room - z.avail_out;
+		ssize_t got = fk_source_read(&src, buf + len, cap - len, err);
+		if (got < 0) {
+			result = FK_INGEST_BAD;
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
 		if (len > max) {
 			result = FK_INGEST_TOO_LARGE;
 			fk_error_set(err, "%s: inflates past %zu bytes", what, max);
 			break;
 		}
-		if (rc == Z_STREAM_END) {
-			/* another member may follow; trailing bytes after the last one are
-			 * ignored, as gzip does */
-			size_t pos = in_pos - z.avail_in;
-			if (n - pos < 2 || !is_gzip(d + pos, n - pos))
-				break;
-			inflateReset(&z);
-			size_t take = n - pos < (1u << 30) ? n - pos : (1u << 30);
-			z.next_in = (unsigned char *)d + pos;
-			z.avail_in = (uInt)take;
-			in_pos = pos + take;
-			continue;
-		}
-		if (rc == Z_BUF_ERROR && z.avail_in == 0 && in_pos >= n) {
-			result = FK_INGEST_BAD;
-			fk_error_set(err, "%s: truncated gzip data", what);
-			break;
-		}
-		if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			result = FK_INGEST_BAD;
-			fk_error_set(err, "%s: corrupt gzip data (%s)", what,
-				     z.msg ? z.msg : "inflate failed");
-			break;
-		}
 	}
-	inflateEnd(&z);
+	fk_source_close(&src);
 	if (result != FK_INGEST_OK) {
 		free(buf);
 		return result;
