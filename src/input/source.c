@@ -130,9 +130,18 @@ static ssize_t read_gzip(fk_source *s, unsigned char *buf, size_t cap, fk_error 
 		if (rc == Z_STREAM_END) {
 			inflateEnd(&s->z);
 			s->z_active = false;
-			/* another member may follow; anything else after a member is an error */
+			/* another member may follow, or zero bytes up to the end (padding, which
+			 * gzip ignores too); anything else after a member is an error */
 			if (fill_raw(s, err) < 0)
 				return -1;
+			while (s->in_pos < s->in_len && s->in[s->in_pos] == 0) {
+				s->in_pos++;
+				if (fill_raw(s, err) < 0)
+					return -1;
+				if (s->in_pos < s->in_len && s->in[s->in_pos] != 0)
+					return fk_error_set(err, "%s: trailing garbage after gzip data",
+							    s->name);
+			}
 			if (s->in_pos < s->in_len && s->in[s->in_pos] != 0x1f)
 				return fk_error_set(err, "%s: trailing garbage after gzip data", s->name);
 			continue;
