@@ -255,6 +255,16 @@ static void write_profile_as(fk_http_response *resp, fk_profile *p, render_forma
 		fk_http_reply_text(resp, 500, "%s", err.msg);
 }
 
+/* The buckets of a timeline over [from, until): aligned to the store's windows, at most
+ * TIMELINE_POINTS of them. */
+static void timeline_layout(const fk_api *api, int64_t from, int64_t until, int64_t *start,
+			    int64_t *step, size_t *npoints)
+{
+	*step = fk_query_timeline_step(from, until, api->window_sec, TIMELINE_POINTS);
+	*start = from - from % api->window_sec;
+	*npoints = (size_t)((until - *start + *step - 1) / *step);
+}
+
 static void handle_render(fk_api *api, const fk_http_request *req, fk_http_response *resp)
 {
 	int64_t now = api->now(api), from, until;
@@ -283,10 +293,9 @@ static void handle_render(fk_api *api, const fk_http_request *req, fk_http_respo
 		write_profile_as(resp, p, format, query_text, units, (unsigned)width);
 		goto out;
 	}
-	int64_t window = api->window_sec;
-	int64_t step = fk_query_timeline_step(from, until, window, TIMELINE_POINTS);
-	int64_t start = from - from % window;
-	size_t npoints = (size_t)((until - start + step - 1) / step);
+	int64_t start, step;
+	size_t npoints;
+	timeline_layout(api, from, until, &start, &step, &npoints);
 	double *samples = fk_xcalloc(npoints, sizeof *samples);
 	fk_flamebearer_timeline timeline = {start, step, samples, npoints};
 	fk_query_group *groups = NULL;
@@ -367,9 +376,7 @@ static int load_side(fk_api *api, const fk_http_request *req, fk_http_response *
 		fk_http_reply_text(resp, 500, "%s", err.msg);
 		return -1;
 	}
-	d->step = fk_query_timeline_step(d->from, d->until, api->window_sec, TIMELINE_POINTS);
-	d->start = d->from - d->from % api->window_sec;
-	d->npoints = (size_t)((d->until - d->start + d->step - 1) / d->step);
+	timeline_layout(api, d->from, d->until, &d->start, &d->step, &d->npoints);
 	d->samples = fk_xcalloc(d->npoints, sizeof *d->samples);
 	if (d->sel.count && fk_store_timeline(api->store, d->sel.ids, d->sel.count, d->start,
 					      d->until, d->step, d->samples, d->npoints, &err) < 0) {
@@ -476,9 +483,7 @@ static void handle_labels(fk_api *api, const fk_http_request *req, fk_http_respo
 		if (has_query && !fk_series_query_match(&q, key))
 			continue;
 		if (values && strcmp(label, "__name__") == 0) {
-			size_t len = strlen(key->app) + strlen(key->type) + 2;
-			char *name = fk_xmalloc(len);
-			snprintf(name, len, "%s.%s", key->app, key->type);
+			char *name = fk_series_key_name(key);
 			add_unique(&items, &n, &cap, name);
 			free(name);
 			continue;
@@ -520,9 +525,7 @@ static void handle_apps(fk_api *api, fk_http_response *resp)
 	fk_json_puts(&w, "[");
 	for (size_t i = 0; i < list.count; i++) {
 		const fk_series_info *info = &list.items[i];
-		size_t len = strlen(info->key.app) + strlen(info->key.type) + 2;
-		char *name = fk_xmalloc(len);
-		snprintf(name, len, "%s.%s", info->key.app, info->key.type);
+		char *name = fk_series_key_name(&info->key);
 		size_t before = n;
 		add_unique(&names, &n, &cap, name);
 		if (n != before) {

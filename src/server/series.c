@@ -362,6 +362,18 @@ static void sb_puts(strbuf *b, const char *s)
 	sb_put(b, s, strlen(s));
 }
 
+char *fk_series_key_name(const fk_series_key *key)
+{
+	size_t a = strlen(key->app), t = strlen(key->type);
+	char *name = fk_xmalloc(a + t + 2);
+	memcpy(name, key->app, a);
+	name[a] = '.';
+	memcpy(name + a + 1, key->type, t + 1);
+	if (!t)
+		name[a] = '\0';
+	return name;
+}
+
 char *fk_series_key_format(const fk_series_key *key)
 {
 	strbuf b = {0};
@@ -656,15 +668,8 @@ bool fk_series_query_match(const fk_series_query *q, const fk_series_key *key)
 		const fk_label_matcher *m = &q->matchers[i];
 		const char *v;
 		if (strcmp(m->name, "__name__") == 0) {
-			if (!full_name) {
-				size_t a = strlen(key->app), t = strlen(key->type);
-				full_name = fk_xmalloc(a + t + 2);
-				memcpy(full_name, key->app, a);
-				full_name[a] = '.';
-				memcpy(full_name + a + 1, key->type, t + 1);
-				if (!t)
-					full_name[a] = '\0';
-			}
+			if (!full_name)
+				full_name = fk_series_key_name(key);
 			v = full_name;
 		} else {
 			v = fk_series_key_label(key, m->name);

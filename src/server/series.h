@@ -38,6 +38,9 @@ void fk_series_key_free(fk_series_key *key);
 /* The canonical name "app.type{a=1,b=2}" (labels sorted; "{}" when none), malloc'd. Two
  * keys are the same series exactly when their canonical names are equal. */
 char *fk_series_key_format(const fk_series_key *key);
+/* The series' name "app.type" ("app" when type is ""), malloc'd: what __name__ matches
+ * and what /api/apps lists. */
+char *fk_series_key_name(const fk_series_key *key);
 /* The value of label name in key, or NULL (also for "__name__", which is no stored label:
  * query matchers on "__name__" compare "app.type"). */
 const char *fk_series_key_label(const fk_series_key *key, const char *name);
