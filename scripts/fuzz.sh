@@ -25,8 +25,8 @@ CC=${FUZZ_CC:-clang}
 OUT=build-fuzz
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (install clang and libclang-rt-14-dev)" >&2; exit 1; }
 
-PKG_CFLAGS=$(pkg-config --cflags libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl 2>/dev/null || true)
-PKG_LIBS=$(pkg-config --libs libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl 2>/dev/null || echo "-ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lsqlite3 -lcurl")
+PKG_CFLAGS=$(pkg-config --cflags libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl libpq 2>/dev/null || true)
+PKG_LIBS=$(pkg-config --libs libdw libelf zlib jansson libprotobuf-c libmicrohttpd sqlite3 libcurl libpq 2>/dev/null || echo "-ldw -lelf -lz -ljansson -lprotobuf-c -lmicrohttpd -lsqlite3 -lcurl -lpq")
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -DFK_VERSION=\"fuzz\" $PKG_CFLAGS"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 
@@ -35,7 +35,7 @@ mkdir -p "$OUT/obj" "$OUT/logs"
 # The library, instrumented for coverage, with the generated sources the Makefile makes:
 # the viewer's files embedded, and pprof's message types from src/proto/profile.proto.
 srcs=""
-for src in src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c src/sample/*.c src/server/*.c; do
+for src in src/util/*.c src/stack/*.c src/input/*.c src/output/*.c src/symbol/*.c src/sample/*.c src/server/*.c src/agent/*.c; do
 	[ -f "$src" ] && srcs="$srcs $src"
 done
 mkdir -p "$OUT/gen"
