@@ -143,7 +143,7 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 fuzz: $(DEPS_STAMP)
 	@./scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture $(BUILD)/tools/fk-push
+bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture $(BUILD)/tools/fk-push $(BUILD)/tools/alert-bench
 	./bench/collapse.sh
 	./bench/flamegraph.sh
 	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/record.sh
@@ -151,6 +151,8 @@ bench: $(BUILD)/flamekit $(PRELOAD_LIB) $(BUILD)/fixtures/alloc_fixture $(BUILD)
 	BUILD=$(BUILD) ./bench/alloc.sh
 	CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/python.sh
 	FLAMEKIT=$(BUILD)/flamekit FK_PUSH=$(BUILD)/tools/fk-push ./bench/serve.sh
+	ALERT_BENCH=$(BUILD)/tools/alert-bench ./bench/alerts.sh
+	BUILD=$(BUILD) CC="$(CC)" FLAMEKIT=$(BUILD)/flamekit ./bench/agent.sh
 
 # The tree must build warning-free with clang too.
 check-clang: $(DEPS_STAMP)

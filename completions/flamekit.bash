@@ -4,7 +4,7 @@ _flamekit() {
 	local cur cmd opts
 	cur=${COMP_WORDS[COMP_CWORD]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "record dump collapse convert top flamegraph diff serve --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "record dump collapse convert top flamegraph diff serve agent --help --version" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -22,7 +22,9 @@ _flamekit() {
 	flamegraph)
 		opts="--output --format --sample-type --title --subtitle --width --height --minwidth --fonttype --fontsize --fontwidth --countname --nametype --colors --bgcolors --hash --random --cp --reverse --inverted --flamechart --negate --notes --total --factor --nameattr --encoding --base --focus --ignore --help" ;;
 	serve)
-		opts="--listen --db --retention --token --max-body --compact-every --help" ;;
+		opts="--listen --db --retention --token --max-body --compact-every --alert --alert-file --alert-every --webhook --help" ;;
+	agent)
+		opts="--server --app --tag --freq --interval --python --off-cpu --token --buffer-dir --buffer-size --flush-timeout --cgroup --all-cpus --user-only --pid --tid --kernel --jit --all --addrs --inline --context --quiet --help" ;;
 	diff)
 		opts="--normalize --strip-hex --output --format --sample-type --quiet --help" ;;
 	esac

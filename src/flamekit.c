@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
 	{"top", cmd_top, "print the functions with the most samples, flat and cumulative (pprof -top)"},
 	{"flamegraph", cmd_flamegraph, "draw folded stacks as an interactive SVG flame graph (flamegraph.pl)"},
 	{"serve", cmd_serve, "continuous profiling server: Pyroscope-compatible ingest, store, query API, web UI"},
+	{"agent", cmd_agent, "profile continuously and push each window to a Pyroscope-compatible server"},
 };
 
 /* Installed links named after the Perl scripts run the matching subcommand, so scripts

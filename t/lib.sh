@@ -12,7 +12,8 @@ FK_FIXTURES=${FK_FIXTURES:-$FK_BUILD/fixtures}
 FK_COMPAT=${FK_COMPAT:-$(cd "$FK_ROOT/.." && pwd)/shared/compat}
 TRASH=$(mktemp -d "${TMPDIR:-/tmp}/flamekit-test.XXXXXX")
 SERVER_PIDS=""
-trap 'for p in $SERVER_PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TRASH"' EXIT
+PG_DIR=""
+trap 'for p in $SERVER_PIDS; do kill -9 "$p" 2>/dev/null; done; stop_postgres; rm -rf "$TRASH"' EXIT
 test_count=0
 test_failed=0
 
@@ -86,4 +87,75 @@ stop_server() {
 	_rc=0
 	wait "$SERVER_PID" || _rc=$?
 	return $_rc
+}
+
+# Starts a throwaway PostgreSQL server (Debian's packages: /usr/lib/postgresql/*/bin) on a
+# free loopback port: initdb into a new directory, one superuser "flamekit" trusted on
+# 127.0.0.1 only, fsync on, the unix socket in that directory. Sets PG_URL
+# (postgresql://flamekit@127.0.0.1:PORT/postgres), PG_PORT, PG_BIN and PG_DIR; stopped
+# (and removed) when the script exits, or earlier by stop_postgres. PostgreSQL refuses to
+# run as root, so under root it runs as the system user postgres. Returns 1 with the
+# reason in PG_SKIP when it cannot run here (binaries absent, root without a postgres
+# user). Call it outside test_ok, like start_server.
+start_postgres() {
+	PG_SKIP=""
+	PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+		PG_SKIP="PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin)"
+		return 1
+	fi
+	_pg_as=""
+	if [ "$(id -u)" -eq 0 ]; then
+		if ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null 2>&1; then
+			PG_SKIP="running as root, and there is no postgres user (or runuser) to run PostgreSQL as"
+			return 1
+		fi
+		_pg_as="runuser -u postgres --"
+	fi
+	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/flamekit-pg.XXXXXX")
+	[ -z "$_pg_as" ] || chown postgres "$PG_DIR"
+	chmod 700 "$PG_DIR"
+	if ! (cd / && $_pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U flamekit --auth=trust \
+		-E UTF8 --locale=C.UTF-8 --no-sync >"$TRASH/initdb.log" 2>&1); then
+		PG_SKIP="initdb failed: $(tail -n 3 "$TRASH/initdb.log" | tr '\n' ' ')"
+		return 1
+	fi
+	# A free port: the kernel's pick for a socket bound to port 0 (retried if taken since).
+	for _pg_try in 1 2 3 4 5; do
+		PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+		_pg_opts="-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=on -c synchronous_commit=on -c shared_buffers=32MB -c max_connections=100"
+		if (cd / && $_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 120 \
+			-o "$_pg_opts" start >"$TRASH/pg_ctl.log" 2>&1); then
+			PG_URL=postgresql://flamekit@127.0.0.1:$PG_PORT/postgres
+			return 0
+		fi
+		grep -q 'already in use' "$PG_DIR/server.log" 2>/dev/null || break
+	done
+	PG_SKIP="the PostgreSQL server did not start: $(tail -n 3 "$PG_DIR/server.log" 2>/dev/null | tr '\n' ' ')"
+	echo "# $PG_SKIP"
+	return 1
+}
+
+# Restarts the PostgreSQL server of start_postgres (fast shutdown: its clients are cut off).
+restart_postgres() {
+	(cd / && $_pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 120 \
+		-m fast -o "$_pg_opts" restart) >"$TRASH/pg_ctl.log" 2>&1
+}
+
+# Stops the PostgreSQL server of start_postgres at once and removes its directory.
+stop_postgres() {
+	[ -n "${PG_DIR:-}" ] || return 0
+	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
+		(cd / && ${_pg_as:-} "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop) >/dev/null 2>&1 || true
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR=""
+}
+
+# pg_sql SQL [DB]: runs SQL on the start_postgres server's database DB (default: PG_URL's);
+# prints the rows unaligned, without headers.
+pg_sql() {
+	_pg_url=$PG_URL
+	[ $# -lt 2 ] || _pg_url=${PG_URL%/*}/$2
+	"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$_pg_url" -c "$1"
 }

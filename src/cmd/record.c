@@ -19,6 +19,7 @@
 #include "../sample/perf_event.h"
 #include "../sample/pysampler.h"
 #include "../sample/recorder.h"
+#include "../sample/session.h"
 #include "../sample/unwind.h"
 #include "../sample/workload.h"
 #include "../symbol/sym_util.h"
@@ -460,23 +461,14 @@ done:
 
 /* ---- targets ---- */
 
-struct target {
-	int *tids;
-	size_t ntids, tids_cap;
-	int *pids;
-	size_t npids;
-};
+/* ---- targets ---- */
 
-/* Adds every thread of pid (from /proc/PID/task). */
-static int add_threads(struct target *t, int pid)
-{
-	return fk_proc_task_ids(pid, &t->tids, &t->ntids, &t->tids_cap) > 0 ? 0 : -1;
-}
-
-static int parse_pids(const struct cli *c, struct target *t)
+/* -p PID[,PID...] into pids (npids of them). Returns 0 or an exit status. */
+static int parse_pids(const struct cli *c, int **pids, size_t *npids)
 {
 	const char *p = c->pids_text;
-	t->pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
+	*pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
+	*npids = 0;
 	while (*p) {
 		char *end;
 		errno = 0;
@@ -485,24 +477,13 @@ static int parse_pids(const struct cli *c, struct target *t)
 			cmd_bad_value(c->prog, "-p", c->pids_text, "process ids (PID[,PID...])");
 			return 2;
 		}
-		if (add_threads(t, (int)pid) < 0) {
-			fprintf(stderr, "%s: no such process: %ld\n", c->prog, pid);
-			return 1;
-		}
-		t->pids[t->npids++] = (int)pid;
+		(*pids)[(*npids)++] = (int)pid;
 		p = *end ? end + 1 : end;
 	}
 	return 0;
 }
 
 /* ---- the run ---- */
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void command_line(const struct cli *c, char *buf, size_t cap)
 {
@@ -586,67 +567,68 @@ static void set_meta(fk_profile *profile, const char *type, const char *unit,
 	fk_profile_set_meta(profile, &m);
 }
 
-static double wall_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void progress(const struct cli *c, bool tty, double start, const fk_recorder_stats *st)
 {
 	if (!tty || c->quiet)
 		return;
-	fprintf(stderr, "\r%s: %.1f s, %llu samples, %llu lost ", c->prog, now_seconds() - start,
+	fprintf(stderr, "\r%s: %.1f s, %llu samples, %llu lost ", c->prog, fk_session_now() - start,
 		(unsigned long long)st->samples, (unsigned long long)st->lost);
 	fflush(stderr);
 }
 
-/* Sampling stopped by a signal or -d while the command runs: ends it too (as perf record
- * does), with the signal flamekit got, or SIGTERM. Returns its wait status. */
-static int end_command(pid_t pid)
+/* The session's options for this command line; cpus/pids are the parsed -C and -p. */
+static fk_session_options session_options(const struct cli *c, const int *cpus, size_t ncpus,
+					  const int *pids, size_t npids)
 {
-	kill(pid, stop_signal ? stop_signal : SIGTERM);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return st;
+	fk_session_options so = {
+		.command = c->command, .ncommand = c->ncommand, .pids = pids, .npids = npids,
+		.system = c->system, .cgroup = c->cgroup, .cpus = cpus, .ncpus = ncpus,
+		.event = c->event, .freq = c->freq, .period = c->period, .mmap_pages = c->mmap_pages,
+		.off_cpu = c->off_cpu, .wall = c->wall, .user_only = c->user_only,
+		.count_period = c->count_period, .callgraph = c->callgraph,
+		.stack_bytes = c->stack_bytes, .min_block_us = c->min_block_us, .naming = c->naming,
+		.python = c->python, .native = c->native,
+		.py = {c->naming, c->idle, c->gil, c->blocking, c->subprocesses, c->threads,
+		       c->full_filenames, !c->no_lineno},
+		.stop = &stop_signal,
+	};
+	return so;
 }
 
-static void raise_fd_limit(void)
+/* Opens and starts the session; returns 0 or an exit status (said why). */
+static int open_session(const struct cli *c, fk_session *session)
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	fk_error err = {{0}};
+	if (fk_session_open(session, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		return 1;
 	}
+	if (fk_session_kernel_excluded(session) && !c->quiet)
+		fprintf(stderr, "%s: kernel frames are not recorded: kernel.perf_event_paranoid "
+				"is %d (kernel sampling needs <= 1, CAP_PERFMON or root)\n",
+			c->prog, fk_perf_paranoid());
+	catch_stop_signals(!(c->python && !c->native));
+	bool command_failed = false;
+	if (fk_session_start(session, &command_failed, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
+		return command_failed ? 127 : 1;
+	}
+	return 0;
 }
 
 static int run(struct cli *c)
 {
-	fk_error err = {{0}};
 	int status = 0;
-	struct target t = {0};
-	fk_workload work = {.pid = -1, .go_fd = -1, .status_fd = -1};
-	bool work_prepared = false, work_started = false, work_exited = false;
-	int work_status = 0;
-	fk_sampler *sampler = NULL;
-	fk_recorder *recorder = NULL;
-	fk_pysampler *python = NULL;
-	fk_inliner *inliner = NULL;
+	int *pids = NULL;
+	size_t npids = 0;
 	fk_profile *profile = fk_profile_new();
-	int *cpus = fk_xcalloc(MAX_CPUS, sizeof(int));
-	size_t ncpus;
+	int *cpus = NULL;
+	size_t ncpus = 0;
+	fk_session *session = NULL;
 
-	raise_fd_limit();
-	fk_sampler_config sc = {0};
-	const char *event = c->event ? c->event : c->off_cpu ? "sched:sched_switch" : "cpu-clock";
-	if (fk_event_parse(event, &sc.event, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-		status = 1;
-		goto out;
-	}
 	if (c->cpus_text) {
+		fk_error err = {{0}};
+		cpus = fk_xcalloc(MAX_CPUS, sizeof(int));
 		int n = fk_parse_cpu_list(c->cpus_text, cpus, MAX_CPUS, &err);
 		if (n < 0) {
 			fprintf(stderr, "%s: -C: %s\n", c->prog, err.msg);
@@ -654,182 +636,50 @@ static int run(struct cli *c)
 			goto out;
 		}
 		ncpus = (size_t)n;
-	} else {
-		ncpus = fk_online_cpus(cpus, MAX_CPUS);
 	}
-	sc.frequency = c->freq;
-	sc.period = c->off_cpu ? 1 : c->period;
-	sc.context_switch = c->off_cpu;
-	if (c->wall) {
-		sc.with_second = true;
-		sc.second_period = 1;
-		sc.second_context_switch = true;
-		if (fk_event_parse("sched:sched_switch", &sc.second, &err) < 0) {
-			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-			status = 1;
-			goto out;
-		}
-	}
-	sc.callgraph = c->callgraph;
-	sc.stack_bytes = c->stack_bytes;
-	sc.regs_mask = FK_UNWIND_REGS_MASK;
-	sc.exclude_kernel = c->user_only;
-	sc.cpus = cpus;
-	sc.ncpus = ncpus;
-	/* dwarf samples carry 8 KiB of stack; switch events come by the hundred thousand */
-	sc.buffer_pages = c->mmap_pages ? c->mmap_pages
-			  : c->off_cpu || c->wall ? 1024
-			  : c->callgraph == FK_CALLGRAPH_DWARF ? 512
-							: 128;
-
-	if (c->native) {
-		fk_pysampler_options po = {c->naming, false, false, false, false,
-					   c->threads, c->full_filenames, !c->no_lineno};
-		python = fk_pysampler_new(&po, profile);
-		sc.wake_each_sample = true;
-	}
-	fk_recorder_options ro = {c->naming, c->callgraph, c->count_period, true,
-				  c->off_cpu ? 0 : c->wall ? 1 : -1, c->wall,
-				  (uint64_t)c->min_block_us * 1000, python, c->threads,
-				  false, NULL, NULL, NULL};
-	if (c->naming.show_inline)
-		inliner = fk_inliner_new(c->naming.show_context);
-	recorder = fk_recorder_new(&ro, profile, inliner);
-
-	if (c->ncommand) {
-		sc.target = FK_TARGET_TASKS;
-		if (fk_workload_prepare(&work, c->command, &err) < 0) {
-			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-			status = 1;
-			goto out;
-		}
-		work_prepared = true;
-		fk_grow((void **)&t.tids, sizeof(int), &t.tids_cap, 1);
-		t.tids[t.ntids++] = work.pid;
-		sc.enable_on_exec = true;
-	} else if (c->pids_text) {
-		sc.target = FK_TARGET_TASKS;
-		status = parse_pids(c, &t);
-		if (status)
-			goto out;
-		for (size_t i = 0; python && i < t.npids; i++)
-			if (fk_pysampler_add(python, t.pids[i], &err) < 0) {
-				fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-				status = 1;
-				goto out;
-			}
-	} else if (c->system) {
-		sc.target = FK_TARGET_SYSTEM;
-	} else {
-		sc.target = FK_TARGET_CGROUP;
-		sc.cgroup = c->cgroup;
-	}
-	sc.tids = t.tids;
-	sc.ntids = t.ntids;
-
-	bool eperm_kernel = false;
-	if (fk_sampler_open(&sc, &sampler, &eperm_kernel, &err) < 0) {
-		fk_error first = err;
-		bool retried = false;
-		if (eperm_kernel && !sc.exclude_kernel) {
-			/* perf_event_paranoid 2 allows user space only: go on without the kernel */
-			sc.exclude_kernel = true;
-			retried = fk_sampler_open(&sc, &sampler, NULL, &err) == 0;
-			if (retried && !c->quiet)
-				fprintf(stderr, "%s: kernel frames are not recorded: kernel.perf_event_paranoid "
-						"is %d (kernel sampling needs <= 1, CAP_PERFMON or root)\n",
-					c->prog, fk_perf_paranoid());
-		}
-		if (!retried) {
-			fprintf(stderr, "%s: %s\n", c->prog, first.msg);
-			status = 1;
-			goto out;
-		}
-	}
-
-	/* the processes' mappings, now that their new mmaps are being recorded */
-	for (size_t i = 0; i < t.npids; i++)
-		if (fk_recorder_add_process(recorder, t.pids[i], &err) < 0) {
-			fprintf(stderr, "%s: process %d: %s (profiling another user's process needs root "
-					"or CAP_PERFMON and ptrace permission: CAP_SYS_PTRACE, "
-					"kernel.yama.ptrace_scope)\n",
-				c->prog, t.pids[i], err.msg);
-			status = 1;
-			goto out;
-		}
-
-	catch_stop_signals(true);
-
-	double start = now_seconds(), start_wall = wall_seconds();
-	if (c->ncommand) {
-		if (fk_workload_start(&work, c->command[0], &err) < 0) {
-			work_prepared = false; /* reaped */
-			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-			status = 127;
-			goto out;
-		}
-		work_started = true;
-	} else if (fk_sampler_enable(sampler, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-		status = 1;
+	if (c->pids_text && (status = parse_pids(c, &pids, &npids)) != 0)
 		goto out;
-	}
+	fk_session_options so = session_options(c, cpus, ncpus, pids, npids);
+	session = fk_session_new(&so, profile);
+	if ((status = open_session(c, session)) != 0)
+		goto out;
 
+	double start = fk_session_start_time(session), start_wall = fk_session_start_wall(session);
 	bool tty = isatty(2);
-	double last_progress = 0;
 	double deadline = c->duration > 0 ? start + c->duration : 0;
 	bool all_gone = false;
 	while (!stop_signal) {
-		double now = now_seconds();
-		if (deadline && now >= deadline)
-			break;
-		int timeout = 250;
-		if (deadline && (deadline - now) * 1000 < timeout)
-			timeout = (int)((deadline - now) * 1000) + 1;
-		int hung = fk_sampler_wait(sampler, timeout);
-		fk_recorder_round(recorder, sampler, false);
-		if (work_started && !work_exited) {
-			int st;
-			pid_t w = waitpid(work.pid, &st, WNOHANG);
-			if (w == work.pid) {
-				work_exited = true;
-				work_status = st;
-				break;
-			}
-		}
-		if (hung > 0 && !c->ncommand && (c->pids_text != NULL)) {
-			all_gone = true; /* every process we attached to has exited */
+		double until = fk_session_now() + 0.5;
+		if (deadline && until > deadline)
+			until = deadline;
+		fk_session_state state = fk_session_run_until(session, until);
+		if (state != FK_SESSION_RUNNING) {
+			all_gone = state == FK_SESSION_TARGETS_GONE;
 			break;
 		}
-		if (now - last_progress >= 0.5) {
-			progress(c, tty, start, fk_recorder_stats_get(recorder));
-			last_progress = now;
-		}
+		if (deadline && fk_session_now() >= deadline)
+			break;
+		progress(c, tty, start, fk_session_recorder_stats(session));
 	}
-	double elapsed = now_seconds() - start;
-	fk_sampler_disable(sampler);
-	fk_recorder_round(recorder, sampler, true);
+	double elapsed = fk_session_now() - start;
+	fk_session_stop(session, stop_signal);
 	if (tty && !c->quiet)
 		fprintf(stderr, "\r\033[K");
 
-	if (work_started && !work_exited) {
-		work_status = end_command(work.pid);
-		work_exited = true;
-	}
-	work_prepared = false;
-
 	/* outputs */
-	const fk_recorder_stats *st = fk_recorder_stats_get(recorder);
+	const fk_recorder_stats *st = fk_session_recorder_stats(session);
+	const fk_event_spec *event = fk_session_event(session);
+	fk_pysampler *python = fk_session_pysampler(session);
 	char cmdline[256], title[512], subtitle[256];
 	target_text(c, cmdline, sizeof(cmdline));
 	if (c->off_cpu)
 		snprintf(title, sizeof(title), "Off-CPU Time: %s", cmdline);
 	else if (c->wall)
 		snprintf(title, sizeof(title), "Wall-Clock Time: %s (%lu Hz on CPU)", cmdline, c->freq);
-	else if (sc.event.time_based)
-		snprintf(title, sizeof(title), "%s (%s @ %lu Hz)", cmdline, sc.event.name, c->freq);
+	else if (event->time_based)
+		snprintf(title, sizeof(title), "%s (%s @ %lu Hz)", cmdline, event->name, c->freq);
 	else
-		snprintf(title, sizeof(title), "%s (%s)", cmdline, sc.event.name);
+		snprintf(title, sizeof(title), "%s (%s)", cmdline, event->name);
 	if (c->off_cpu)
 		snprintf(subtitle, sizeof(subtitle), "%.1f s recorded, %.3f s blocked in %llu switches, %llu lost",
 			 elapsed, (double)st->blocked_ns / 1e9, (unsigned long long)st->samples,
@@ -842,7 +692,7 @@ static int run(struct cli *c)
 		snprintf(subtitle, sizeof(subtitle), "%.1f s, %llu samples, %llu lost", elapsed,
 			 (unsigned long long)st->samples, (unsigned long long)st->lost);
 	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
-	if (!sc.event.time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
+	if (!event->time_based && strcmp(fg.count_name, "samples") == 0 && c->count_period)
 		fg.count_name = "events";
 	if ((c->off_cpu || c->wall) && strcmp(fg.count_name, "samples") == 0)
 		fg.count_name = "us";
@@ -856,11 +706,11 @@ static int run(struct cli *c)
 	if (c->off_cpu || c->wall)
 		set_meta(profile, c->off_cpu ? "offcpu" : "wall", "microseconds", NULL, NULL, 0,
 			 start_wall, elapsed);
-	else if (sc.event.time_based)
+	else if (event->time_based)
 		set_meta(profile, "samples", "count", "cpu", "nanoseconds",
 			 (int64_t)(1e9 / (double)c->freq), start_wall, elapsed);
 	else
-		set_meta(profile, "samples", "count", sc.event.name, "count",
+		set_meta(profile, "samples", "count", event->name, "count",
 			 (int64_t)(c->period ? c->period : 1), start_wall, elapsed);
 	bool wrote_all = write_outputs(c, profile, &fg);
 
@@ -903,19 +753,13 @@ static int run(struct cli *c)
 	}
 	if (!wrote_all)
 		status = 1;
-	else if (work_started)
-		status = fk_wait_status_code(work_status);
+	else if (fk_session_command_started(session))
+		status = fk_wait_status_code(fk_session_command_status(session));
 
 out:
-	if (work_prepared)
-		fk_workload_abort(&work);
-	fk_sampler_free(sampler);
-	fk_recorder_free(recorder);
-	fk_pysampler_free(python);
-	fk_inliner_free(inliner);
+	fk_session_free(session);
 	fk_profile_free(profile);
-	free(t.tids);
-	free(t.pids);
+	free(pids);
 	free(cpus);
 	return status;
 }
@@ -924,100 +768,44 @@ out:
 
 static int run_python(struct cli *c)
 {
-	fk_error err = {{0}};
 	int status = 0;
-	struct target t = {0};
-	fk_workload work = {.pid = -1, .go_fd = -1, .status_fd = -1};
-	bool work_prepared = false, work_started = false, work_exited = false;
-	int work_status = 0;
+	int *pids = NULL;
+	size_t npids = 0;
 	fk_profile *profile = fk_profile_new();
-	fk_pysampler_options po = {c->naming, c->idle, c->gil, c->blocking, c->subprocesses,
-				   c->threads, c->full_filenames, !c->no_lineno};
-	fk_pysampler *ps = fk_pysampler_new(&po, profile);
+	fk_session *session = NULL;
 
-	if (c->ncommand) {
-		if (fk_workload_prepare(&work, c->command, &err) < 0) {
-			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-			status = 1;
-			goto out;
-		}
-		work_prepared = true;
-	} else {
-		status = parse_pids(c, &t);
-		if (status)
-			goto out;
-		for (size_t i = 0; i < t.npids; i++)
-			if (fk_pysampler_add(ps, t.pids[i], &err) < 0) {
-				fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-				status = 1;
-				goto out;
-			}
-	}
+	if (c->pids_text && (status = parse_pids(c, &pids, &npids)) != 0)
+		goto out;
+	fk_session_options so = session_options(c, NULL, 0, pids, npids);
+	session = fk_session_new(&so, profile);
+	if ((status = open_session(c, session)) != 0)
+		goto out;
+	fk_pysampler *ps = fk_session_pysampler(session);
 
-	catch_stop_signals(false);
-
-	double start = now_seconds(), start_wall = wall_seconds();
-	if (c->ncommand) {
-		if (fk_workload_start(&work, c->command[0], &err) < 0) {
-			work_prepared = false;
-			fprintf(stderr, "%s: %s\n", c->prog, err.msg);
-			status = 127;
-			goto out;
-		}
-		work_started = true;
-		fk_pysampler_watch(ps, work.pid);
-	}
-
-	/* ticks on a fixed schedule; a tick that comes too late is skipped, not made up.
-	 * The default 50 us timer slack would delay every wake-up: 1 us. */
-	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+	double start = fk_session_start_time(session), start_wall = fk_session_start_wall(session);
 	bool tty = isatty(2);
-	double period = 1.0 / (double)c->freq, next = start, last_progress = 0;
 	double deadline = c->duration > 0 ? start + c->duration : 0;
-	uint64_t late = 0;
 	bool all_gone = false;
 	while (!stop_signal) {
-		size_t live = fk_pysampler_tick(ps);
-		if (work_started && !work_exited) {
-			int st;
-			if (waitpid(work.pid, &st, WNOHANG) == work.pid) {
-				work_exited = true;
-				work_status = st;
-				if (!c->subprocesses || live == 0)
-					break;
-			}
-		}
-		if (live == 0 && (!c->ncommand || work_exited)) {
-			all_gone = !c->ncommand;
+		double until = fk_session_now() + 0.5;
+		if (deadline && until > deadline)
+			until = deadline;
+		fk_session_state state = fk_session_run_until(session, until);
+		if (state != FK_SESSION_RUNNING) {
+			all_gone = state == FK_SESSION_TARGETS_GONE;
 			break;
 		}
-		double now = now_seconds();
+		double now = fk_session_now();
 		if (deadline && now >= deadline)
 			break;
-		if (tty && !c->quiet && now - last_progress >= 0.5) {
+		if (tty && !c->quiet)
 			fprintf(stderr, "\r%s: %.1f s, %llu samples ", c->prog, now - start,
 				(unsigned long long)fk_pysampler_stats_get(ps)->samples);
-			last_progress = now;
-		}
-		next += period;
-		if (next < now) {
-			double behind = now - next;
-			uint64_t skip = (uint64_t)(behind / period) + 1;
-			late += skip;
-			next += (double)skip * period;
-		}
-		struct timespec ts = {(time_t)next, (long)((next - (double)(time_t)next) * 1e9)};
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop_signal)
-			;
 	}
-	double elapsed = now_seconds() - start;
+	double elapsed = fk_session_now() - start;
 	if (tty && !c->quiet)
 		fprintf(stderr, "\r\033[K");
-	if (work_started && !work_exited) {
-		work_status = end_command(work.pid);
-		work_exited = true;
-	}
-	work_prepared = false;
+	fk_session_stop(session, stop_signal);
 
 	const fk_pysampler_stats *st = fk_pysampler_stats_get(ps);
 	if (!fk_pysampler_any_python(ps)) {
@@ -1040,14 +828,15 @@ static int run_python(struct cli *c)
 		 (unsigned long long)st->samples, rate, c->idle ? ", idle threads included" : "");
 	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
 	set_meta(profile, "samples", "count", c->idle ? "wall" : "cpu", "nanoseconds",
-		 (int64_t)(1e9 / (double)c->freq), start_wall, now_seconds() - start);
+		 (int64_t)(1e9 / (double)c->freq), start_wall, fk_session_now() - start);
 	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet) {
 		fprintf(stderr, "%s: %.2f s, %llu samples, %llu ticks (%.1f/s of %lu asked; %llu late ticks "
 				"skipped), %llu idle threads skipped%s; wrote %s%s\n",
 			c->prog, elapsed, (unsigned long long)st->samples, (unsigned long long)st->ticks,
-			rate, c->freq, (unsigned long long)late, (unsigned long long)st->idle,
-			all_gone ? " (the processes exited)" : "", wrote_all ? c->outputs[0] : "(failed)",
+			rate, c->freq, (unsigned long long)fk_session_late_ticks(session),
+			(unsigned long long)st->idle, all_gone ? " (the processes exited)" : "",
+			wrote_all ? c->outputs[0] : "(failed)",
 			wrote_all && c->noutputs > 1 ? ", ..." : "");
 		if (st->errors)
 			fprintf(stderr, "%s: %llu times the threads could not be stopped (--blocking): "
@@ -1056,15 +845,12 @@ static int run_python(struct cli *c)
 	}
 	if (!wrote_all)
 		status = 1;
-	else if (work_started)
-		status = fk_wait_status_code(work_status);
+	else if (fk_session_command_started(session))
+		status = fk_wait_status_code(fk_session_command_status(session));
 out:
-	if (work_prepared)
-		fk_workload_abort(&work);
-	fk_pysampler_free(ps);
+	fk_session_free(session);
 	fk_profile_free(profile);
-	free(t.tids);
-	free(t.pids);
+	free(pids);
 	return status;
 }
 
@@ -1144,7 +930,7 @@ static int run_preload(struct cli *c)
 	fk_diag_init(&diag);
 	fk_perf_parser *parser = fk_perf_parser_new(&c->naming, profile, &diag, inliner);
 
-	double start = now_seconds(), start_wall = wall_seconds();
+	double start = fk_session_now(), start_wall = fk_session_wall_now();
 	if (fk_workload_prepare(&work, c->command, &err) < 0 ||
 	    fk_workload_start(&work, c->command[0], &err) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
@@ -1169,7 +955,7 @@ static int run_preload(struct cli *c)
 			fprintf(stderr, "%s: waitpid: %s\n", c->prog, strerror(errno));
 			break;
 		}
-		if ((stop_signal || (deadline && now_seconds() >= deadline)) && !signalled) {
+		if ((stop_signal || (deadline && fk_session_now() >= deadline)) && !signalled) {
 			/* the library writes its file at exit: ask for a clean exit */
 			kill(work.pid, stop_signal ? stop_signal : SIGTERM);
 			signalled = true;
@@ -1178,7 +964,7 @@ static int run_preload(struct cli *c)
 		if (deadline)
 			usleep(20000);
 	}
-	double elapsed = now_seconds() - start;
+	double elapsed = fk_session_now() - start;
 	status = fk_wait_status_code(wstatus);
 
 	fk_preload_info info = {0};

@@ -1,7 +1,7 @@
 /* api.c: the endpoints of `flamekit serve` (api.h): Pyroscope's /ingest, /render,
- * /render-diff, /label-names, /label-values and /api/apps, the web UI's files, and the
- * bearer token check. Each handler parses its parameters, answers 4xx with a message on
- * anything malformed, and goes to the store through query.c. */
+ * /render-diff, /label-names, /label-values and /api/apps, /alerts, the web UI's files,
+ * and the bearer token check. Each handler parses its parameters, answers 4xx with a
+ * message on anything malformed, and goes to the store through query.c. */
 #include "api.h"
 
 #include <stdlib.h>
@@ -547,6 +547,16 @@ static void handle_apps(fk_api *api, fk_http_response *resp)
 	fk_series_list_free(&list);
 }
 
+/* /alerts: every alert rule with its state and last evaluation (alert.h). */
+static void handle_alerts(fk_api *api, fk_http_response *resp)
+{
+	resp->content_type = "application/json";
+	if (api->alerts)
+		fk_alert_engine_write_json(api->alerts, resp->body);
+	else
+		fputs("[]\n", resp->body);
+}
+
 static void serve_asset(fk_http_response *resp, const char *type, const char *data, size_t len)
 {
 	resp->content_type = type;
@@ -616,6 +626,8 @@ void fk_api_handle(void *ctx, const fk_http_request *req, fk_http_response *resp
 		handle_labels(api, req, resp, true);
 	else if (strcmp(path, "/api/apps") == 0)
 		handle_apps(api, resp);
+	else if (strcmp(path, "/alerts") == 0)
+		handle_alerts(api, resp);
 	else if (strcmp(path, "/healthz") == 0)
 		fk_http_reply_text(resp, 200, "ok");
 	else

@@ -1,10 +1,13 @@
 /* store.c: the storage interface (store.h), independent of the backend: picks the backend
  * from the dsn, validates the policy, and runs the one writer thread. Callers of
  * fk_store_put (and fk_store_compact) queue a job and wait; the writer takes every job
- * queued so far, encodes their profiles (store_codec.h) and commits them in one
- * transaction (group commit), then wakes them all. When such a shared transaction fails,
- * each job is retried in a transaction of its own, so every caller gets its own result.
- * Reads go straight to the backend, which serves them on its own connections. */
+ * queued so far, begins a write transaction under the store-wide write lock (which also
+ * brings the dict up to what other processes sharing the store committed), encodes their
+ * profiles (store_codec.h) and commits them in that transaction (group commit), then
+ * wakes them all. When such a shared transaction fails, each job is retried in a
+ * transaction of its own, so every caller gets its own result. Reads go straight to the
+ * backend, which serves them on its own connections. Also here, shared by the backends:
+ * compaction's plan, and keeping passwords out of messages. */
 #include "store.h"
 
 #include <pthread.h>
@@ -32,7 +35,7 @@ struct fk_store {
 	fk_store_policy policy;
 	fk_codec_dict *dict;   /* the writer thread's */
 	fk_codec_cache cache;  /* the readers' */
-	char *dsn;
+	char *dsn;             /* for messages: without its password */
 	pthread_mutex_t lock;
 	pthread_cond_t work;   /* jobs queued or stopping */
 	pthread_cond_t done;   /* some job done */
@@ -100,6 +103,169 @@ void fk_store_policy_target(const fk_store_policy *policy, int64_t now, int64_t 
 	*target_start = tsize == size ? w : floor_to(w, tsize);
 }
 
+/* ---- compaction's plan ---- */
+
+static int window_cmp(const void *a, const void *b)
+{
+	const fk_store_window *x = a, *y = b;
+	if (x->series != y->series)
+		return x->series < y->series ? -1 : 1;
+	if (x->target_start != y->target_start)
+		return x->target_start < y->target_start ? -1 : 1;
+	if (x->target_size != y->target_size)
+		return x->target_size < y->target_size ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+int fk_store_compact_plan(const fk_store_policy *policy, int64_t now, fk_store_window *windows,
+			  size_t n, fk_store_rewrite_fn rewrite, void *ctx,
+			  fk_store_compact_stats *stats, fk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		fk_store_window *w = &windows[i];
+		if (w->size <= 0)
+			return fk_error_set(err, "corrupt store: profile %lld has size %lld",
+					    (long long)w->id, (long long)w->size);
+		fk_store_policy_target(policy, now, w->start, w->size, &w->target_start,
+				       &w->target_size);
+	}
+	if (n > 1)
+		qsort(windows, n, sizeof(*windows), window_cmp);
+	uint64_t remaining = 0, merged = 0;
+	for (size_t i = 0, j; i < n; i = j) {
+		const fk_store_window *w = &windows[i];
+		for (j = i + 1; j < n && windows[j].series == w->series &&
+				windows[j].target_start == w->target_start &&
+				windows[j].target_size == w->target_size;
+		     j++)
+			;
+		remaining++;
+		if (j - i == 1 && w->start == w->target_start && w->size == w->target_size)
+			continue;
+		if (rewrite(ctx, w, j - i, err))
+			return -1;
+		merged += j - i - 1;
+	}
+	stats->merged = merged;
+	stats->remaining = remaining;
+	return 0;
+}
+
+/* ---- passwords in dsns ---- */
+
+/* Where a URI dsn's passwords are: ranges[k] = {start, end} offsets into dsn, for the
+ * user info (scheme://user:PASSWORD@host, as libpq reads it: up to the first '@' before any
+ * '/') and for password= query parameters. Returns how many (at most max). */
+static size_t dsn_passwords(const char *dsn, size_t ranges[][2], size_t max)
+{
+	size_t n = 0;
+	const char *p = strstr(dsn, "://");
+	if (!p)
+		return 0;
+	const char *auth = p + 3, *q = auth;
+	while (*q && *q != '@' && *q != '/')
+		q++;
+	if (*q == '@') {
+		const char *colon = memchr(auth, ':', (size_t)(q - auth));
+		if (colon && n < max) {
+			ranges[n][0] = (size_t)(colon + 1 - dsn);
+			ranges[n][1] = (size_t)(q - dsn);
+			n++;
+		}
+	}
+	const char *query = strchr(auth, '?');
+	while (query && n < max) {
+		query++;
+		size_t len = strcspn(query, "&");
+		if (len >= 9 && !strncmp(query, "password=", 9)) {
+			ranges[n][0] = (size_t)(query + 9 - dsn);
+			ranges[n][1] = (size_t)(query + len - dsn);
+			n++;
+		}
+		query = query[len] ? query + len : NULL;
+	}
+	return n;
+}
+
+char *fk_store_dsn_display(const char *dsn)
+{
+	size_t ranges[8][2];
+	size_t n = dsn_passwords(dsn, ranges, FK_ARRAY_LEN(ranges));
+	size_t len = strlen(dsn);
+	char *out = fk_xmalloc(len + 3 * n + 1), *o = out;
+	size_t at = 0;
+	for (size_t k = 0; k < n; k++) {
+		memcpy(o, dsn + at, ranges[k][0] - at);
+		o += ranges[k][0] - at;
+		memcpy(o, "***", 3);
+		o += 3;
+		at = ranges[k][1];
+	}
+	memcpy(o, dsn + at, len - at + 1);
+	return out;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Replaces every occurrence of secret (not empty) in msg by "***"; when a longer message
+ * would not fit in size bytes, it ends there. */
+static void scrub(char *msg, size_t size, const char *secret)
+{
+	size_t len = strlen(secret);
+	if (!len)
+		return;
+	char *at = msg;
+	while ((at = strstr(at, secret))) {
+		size_t pos = (size_t)(at - msg), rest = strlen(at + len);
+		if (pos + 3 >= size) {
+			*at = 0;
+			return;
+		}
+		if (pos + 3 + rest >= size)
+			rest = size - 1 - pos - 3;
+		memmove(at + 3, at + len, rest);
+		at[3 + rest] = 0;
+		memcpy(at, "***", 3);
+		at += 3;
+	}
+}
+
+void fk_store_scrub_password(const char *dsn, char *msg, size_t size)
+{
+	size_t ranges[8][2];
+	size_t n = dsn_passwords(dsn, ranges, FK_ARRAY_LEN(ranges));
+	for (size_t k = 0; k < n; k++) {
+		const char *s = dsn + ranges[k][0];
+		size_t len = ranges[k][1] - ranges[k][0];
+		char *raw = fk_xstrndup(s, len), *decoded = fk_xmalloc(len + 1);
+		size_t dlen = 0;
+		for (size_t i = 0; i < len; i++) {
+			int hi, lo;
+			if (s[i] == '%' && i + 2 < len && (hi = hex_digit(s[i + 1])) >= 0 &&
+			    (lo = hex_digit(s[i + 2])) >= 0) {
+				decoded[dlen++] = (char)(hi << 4 | lo);
+				i += 2;
+			} else {
+				decoded[dlen++] = s[i];
+			}
+		}
+		decoded[dlen] = 0;
+		scrub(msg, size, raw);
+		scrub(msg, size, decoded);
+		free(raw);
+		free(decoded);
+	}
+}
+
 /* ---- the writer thread ---- */
 
 static void free_job_names(struct job *j)
@@ -125,7 +291,8 @@ static void run_puts(fk_store *s, struct job **jobs, size_t k)
 	}
 	fk_grow((void **)&s->rows, sizeof(*s->rows), &s->rows_cap, nrows ? nrows : 1);
 	fk_error err = {{0}};
-	int rc = 0;
+	int rc = s->ops->begin_write(s->backend, s->dict, &err);
+	bool began = rc == 0;
 	size_t r = 0;
 	for (size_t j = 0; j < k && rc == 0; j++) {
 		for (size_t i = 0; i < jobs[j]->n && rc == 0; i++, r++) {
@@ -144,6 +311,8 @@ static void run_puts(fk_store *s, struct job **jobs, size_t k)
 	}
 	if (rc == 0)
 		rc = s->ops->put_batch(s->backend, s->dict, s->rows, nrows, &err);
+	else if (began)
+		s->ops->abort_write(s->backend); /* encoding failed */
 	if (rc == 0) {
 		fk_codec_dict_commit(s->dict);
 		for (size_t j = 0; j < k; j++)
@@ -193,8 +362,10 @@ static void *writer_main(void *arg)
 				run_puts(s, batch + start, i - start);
 			if (i < k) {
 				struct job *c = batch[i];
-				c->rc = s->ops->compact(s->backend, s->dict, &s->policy, c->now,
-							&c->stats, &c->err);
+				c->rc = s->ops->begin_write(s->backend, s->dict, &c->err);
+				if (c->rc == 0)
+					c->rc = s->ops->compact(s->backend, s->dict, &s->policy,
+								c->now, &c->stats, &c->err);
 			}
 			start = i + 1;
 		}
@@ -207,6 +378,14 @@ static void *writer_main(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	free(batch);
 	return NULL;
+}
+
+/* The error of a failed job, naming the store once. */
+static int job_error(const fk_store *s, const struct job *j, fk_error *err)
+{
+	if (!strncmp(j->err.msg, s->dsn, strlen(s->dsn)))
+		return fk_error_set(err, "%s", j->err.msg);
+	return fk_error_set(err, "%s: %s", s->dsn, j->err.msg);
 }
 
 static void run_job(fk_store *s, struct job *j)
@@ -234,20 +413,19 @@ int fk_store_open(const char *dsn, const fk_store_policy *policy, fk_store **out
 		return -1;
 	const fk_store_backend_ops *ops = &fk_store_sqlite_ops;
 	const char *target = dsn;
-	if (!strncmp(dsn, "sqlite:", 7)) {
+	if (!strncmp(dsn, "sqlite:", 7))
 		target = dsn + 7;
-	} else if (!strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11)) {
-		return fk_error_set(err, "%s: PostgreSQL stores are not supported yet", dsn);
-	}
+	else if (!strncmp(dsn, "postgresql://", 13) || !strncmp(dsn, "postgres://", 11))
+		ops = &fk_store_pg_ops; /* libpq reads the URI as it is */
 	if (!*target)
 		return fk_error_set(err, "empty store path");
 	fk_store *s = fk_xcalloc(1, sizeof(*s));
 	s->ops = ops;
 	s->policy = *policy;
-	s->dsn = fk_xstrdup(dsn);
+	s->dsn = fk_store_dsn_display(dsn);
 	s->dict = fk_codec_dict_new();
 	fk_codec_cache_init(&s->cache);
-	if (ops->open(target, policy, s->dict, &s->cache, &s->backend, err)) {
+	if (ops->open(target, s->dsn, policy, s->dict, &s->cache, &s->backend, err)) {
 		fk_codec_cache_destroy(&s->cache);
 		fk_codec_dict_free(s->dict);
 		free(s->dsn);
@@ -267,6 +445,11 @@ int fk_store_open(const char *dsn, const fk_store_policy *policy, fk_store **out
 	}
 	*out = s;
 	return 0;
+}
+
+const char *fk_store_display_name(const fk_store *s)
+{
+	return s->dsn;
 }
 
 void fk_store_close(fk_store *s)
@@ -314,7 +497,7 @@ int fk_store_put(fk_store *s, const fk_ingest_item *items, size_t n, fk_error *e
 	run_job(s, &j);
 	free_job_names(&j);
 	if (j.rc)
-		return fk_error_set(err, "%s: %s", s->dsn, j.err.msg);
+		return job_error(s, &j, err);
 	return 0;
 }
 
@@ -358,6 +541,6 @@ int fk_store_compact(fk_store *s, int64_t now, fk_store_compact_stats *stats, fk
 	run_job(s, &j);
 	*stats = j.stats;
 	if (j.rc)
-		return fk_error_set(err, "%s: %s", s->dsn, j.err.msg);
+		return job_error(s, &j, err);
 	return 0;
 }

@@ -5,9 +5,10 @@
  * queries merge the windows of chosen series over a time range back into one profile,
  * and compaction merges windows, downsamples old ones and drops expired ones.
  *
- * One interface, several backends: SQLite in WAL mode (a file path, or "sqlite:PATH") and,
- * from issue 9, PostgreSQL ("postgresql://..."). Every function may be called from
- * several threads at once. */
+ * One interface, several backends: SQLite in WAL mode (a file path, or "sqlite:PATH") and
+ * PostgreSQL ("postgresql://..." or "postgres://...", a libpq URI). Several processes may
+ * share one store (replicas of the server on one database). Every function may be called
+ * from several threads at once. */
 #ifndef FK_STORE_H
 #define FK_STORE_H
 
@@ -45,9 +46,11 @@ typedef struct fk_store_policy {
 void fk_store_policy_init(fk_store_policy *policy);
 
 /* Opens (creating or migrating the schema) the store named by dsn. Returns 0, or -1 with
- * err naming dsn. */
+ * err naming dsn (never its password). */
 int fk_store_open(const char *dsn, const fk_store_policy *policy, fk_store **out, fk_error *err);
 void fk_store_close(fk_store *s);
+/* The store's dsn as messages may show it (its password replaced by "***"). */
+const char *fk_store_display_name(const fk_store *s);
 
 /* Adds the profiles of one ingest (one per item, each to its series, created when new)
  * in one transaction. Returns 0 once they are durable (committed and synced), or -1 with

@@ -1,7 +1,8 @@
 /* store_sqlite.c: the SQLite backend of the store (store_backend.h). One file in WAL mode
  * (synchronous=FULL: a commit is on disk when it returns), one write connection used by
  * store.c's writer thread, and a pool of read connections so queries run while the writer
- * commits.
+ * commits. Several processes may share the file: the write transaction (BEGIN IMMEDIATE)
+ * is the store-wide write lock of store_backend.h's protocol.
  *
  * Schema (version 1):
  *   meta(key PRIMARY KEY, value)          "schema_version" = 1, "created_by" = flamekit
@@ -245,10 +246,12 @@ static void backend_close(fk_store_backend *b)
 	free(b);
 }
 
-static int backend_open(const char *target, const fk_store_policy *policy, fk_codec_dict *dict,
-			fk_codec_cache *cache, fk_store_backend **out, fk_error *err)
+static int backend_open(const char *target, const char *display, const fk_store_policy *policy,
+			fk_codec_dict *dict, fk_codec_cache *cache, fk_store_backend **out,
+			fk_error *err)
 {
 	(void)policy;
+	(void)display; /* a file name: nothing to hide */
 	*out = NULL;
 	if (!sqlite3_threadsafe())
 		return fk_error_set(err, "%s: SQLite was built without thread support", target);
@@ -378,11 +381,30 @@ static int insert_profile(fk_store_backend *b, int64_t series, int64_t window, i
 	return 0;
 }
 
-static int backend_put_batch(fk_store_backend *b, fk_codec_dict *dict, const fk_store_row *rows,
-			     size_t n, fk_error *err)
+/* BEGIN IMMEDIATE takes SQLite's write lock on the file: one writer at a time, in every
+ * process; then what others committed since is loaded into dict. */
+static int backend_begin_write(fk_store_backend *b, fk_codec_dict *dict, fk_error *err)
 {
 	if (exec(b, b->db, "BEGIN IMMEDIATE", err))
 		return -1;
+	uint32_t strings, nodes, end;
+	fk_codec_dict_pending_strings(dict, &strings, &end);
+	fk_codec_dict_pending_nodes(dict, &nodes, &end);
+	if (load_names(b, b->db, strings, nodes, dict_string, dict_node, dict, err)) {
+		sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+static void backend_abort_write(fk_store_backend *b)
+{
+	sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int backend_put_batch(fk_store_backend *b, fk_codec_dict *dict, const fk_store_row *rows,
+			     size_t n, fk_error *err)
+{
 	if (insert_pending(b, dict, err))
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -632,65 +654,53 @@ out:
 
 /* ---- compaction ---- */
 
-struct compact_row {
-	int64_t id, series, window, size, tstart, tsize;
+struct compact_ctx {
+	fk_store_backend *b;
+	uint32_t nnodes;
+	fk_codec_sum sum;
+	fk_codec_buf blob;
+	sqlite3_stmt *get, *del;
 };
 
-static int compact_row_cmp(const void *a, const void *b)
+/* fk_store_rewrite_fn: replaces group[0..n) by one row of their sum. */
+static int compact_group(void *arg, const fk_store_window *group, size_t n, fk_error *err)
 {
-	const struct compact_row *x = a, *y = b;
-	if (x->series != y->series)
-		return x->series < y->series ? -1 : 1;
-	if (x->tstart != y->tstart)
-		return x->tstart < y->tstart ? -1 : 1;
-	if (x->tsize != y->tsize)
-		return x->tsize < y->tsize ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Replaces rows[0..n) (one target window) by one row. */
-static int compact_group(fk_store_backend *b, const struct compact_row *rows, size_t n,
-			 uint32_t nnodes, fk_codec_sum *sum, fk_codec_buf *blob,
-			 sqlite3_stmt *get, sqlite3_stmt *del, fk_error *err)
-{
-	fk_codec_sum_reset(sum);
+	struct compact_ctx *c = arg;
+	fk_store_backend *b = c->b;
+	fk_codec_sum_reset(&c->sum);
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_int64(get, 1, rows[i].id);
-		if (sqlite3_step(get) != SQLITE_ROW) {
-			sqlite3_reset(get);
+		sqlite3_bind_int64(c->get, 1, group[i].id);
+		if (sqlite3_step(c->get) != SQLITE_ROW) {
+			sqlite3_reset(c->get);
 			return db_error(b, b->db, err, "reading a profile");
 		}
 		fk_error e;
-		int rc = fk_codec_sum_add(sum, sqlite3_column_blob(get, 0),
-					  (size_t)sqlite3_column_bytes(get, 0), nnodes, &e);
-		sqlite3_reset(get);
+		int rc = fk_codec_sum_add(&c->sum, sqlite3_column_blob(c->get, 0),
+					  (size_t)sqlite3_column_bytes(c->get, 0), c->nnodes, &e);
+		sqlite3_reset(c->get);
 		if (rc)
 			return fk_error_set(err, "%s: profile %lld: %s", b->path,
-					    (long long)rows[i].id, e.msg);
-		sqlite3_bind_int64(del, 1, rows[i].id);
-		if (step_done(del))
+					    (long long)group[i].id, e.msg);
+		sqlite3_bind_int64(c->del, 1, group[i].id);
+		if (step_done(c->del))
 			return db_error(b, b->db, err, "deleting a profile");
 	}
 	double total;
-	fk_codec_sum_encode(sum, blob, &total);
-	return insert_profile(b, rows[0].series, rows[0].tstart, rows[0].tsize, total, blob->data,
-			      blob->len, err);
+	fk_codec_sum_encode(&c->sum, &c->blob, &total);
+	return insert_profile(b, group[0].series, group[0].target_start, group[0].target_size,
+			      total, c->blob.data, c->blob.len, err);
 }
 
 static int backend_compact(fk_store_backend *b, fk_codec_dict *dict, const fk_store_policy *policy,
 			   int64_t now, fk_store_compact_stats *stats, fk_error *err)
 {
 	memset(stats, 0, sizeof(*stats));
-	sqlite3_stmt *scan = NULL, *get = NULL, *del = NULL, *st = NULL;
-	struct compact_row *rows = NULL;
+	sqlite3_stmt *scan = NULL, *st = NULL;
+	fk_store_window *rows = NULL;
 	size_t nrows = 0, cap = 0;
-	fk_codec_sum sum = {0};
-	fk_codec_buf blob = {0};
-	uint32_t first, nnodes;
-	fk_codec_dict_pending_nodes(dict, &first, &nnodes);
-	nnodes = first; /* the committed ones */
-	if (exec(b, b->db, "BEGIN IMMEDIATE", err))
-		return -1;
+	struct compact_ctx c = {.b = b};
+	uint32_t end;
+	fk_codec_dict_pending_nodes(dict, &c.nnodes, &end); /* the committed ones */
 	if (policy->retention_sec > 0) {
 		if (sqlite3_prepare_v2(b->db, "DELETE FROM profiles WHERE start + size <= ?", -1,
 				       &st, NULL) != SQLITE_OK)
@@ -704,64 +714,44 @@ static int backend_compact(fk_store_backend *b, fk_codec_dict *dict, const fk_st
 	}
 	if (sqlite3_prepare_v2(b->db, "SELECT id, series, start, size FROM profiles", -1, &scan,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(b->db, "SELECT stacks FROM profiles WHERE id = ?", -1, &get,
+	    sqlite3_prepare_v2(b->db, "SELECT stacks FROM profiles WHERE id = ?", -1, &c.get,
 			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(b->db, "DELETE FROM profiles WHERE id = ?", -1, &del, NULL) !=
+	    sqlite3_prepare_v2(b->db, "DELETE FROM profiles WHERE id = ?", -1, &c.del, NULL) !=
 		    SQLITE_OK)
 		goto dberr;
 	int r;
 	while ((r = sqlite3_step(scan)) == SQLITE_ROW) {
 		fk_grow((void **)&rows, sizeof(*rows), &cap, nrows + 1);
-		struct compact_row *row = &rows[nrows++];
+		fk_store_window *row = &rows[nrows++];
 		row->id = sqlite3_column_int64(scan, 0);
 		row->series = sqlite3_column_int64(scan, 1);
-		row->window = sqlite3_column_int64(scan, 2);
+		row->start = sqlite3_column_int64(scan, 2);
 		row->size = sqlite3_column_int64(scan, 3);
-		if (row->size <= 0) {
-			fk_error_set(err, "%s: corrupt store: profile %lld has size %lld", b->path,
-				     (long long)row->id, (long long)row->size);
-			goto fail;
-		}
-		fk_store_policy_target(policy, now, row->window, row->size, &row->tstart,
-				       &row->tsize);
 	}
 	if (r != SQLITE_DONE)
 		goto dberr;
-	qsort(rows, nrows, sizeof(*rows), compact_row_cmp);
-	uint64_t remaining = 0;
-	for (size_t i = 0, j; i < nrows; i = j) {
-		for (j = i + 1; j < nrows && rows[j].series == rows[i].series &&
-				rows[j].tstart == rows[i].tstart && rows[j].tsize == rows[i].tsize;
-		     j++)
-			;
-		remaining++;
-		if (j - i == 1 && rows[i].window == rows[i].tstart && rows[i].size == rows[i].tsize)
-			continue;
-		if (compact_group(b, rows + i, j - i, nnodes, &sum, &blob, get, del, err))
-			goto fail;
-		stats->merged += j - i - 1;
-	}
-	stats->remaining = remaining;
+	if (fk_store_compact_plan(policy, now, rows, nrows, compact_group, &c, stats, err))
+		goto fail;
 	if (exec(b, b->db, "COMMIT", err))
 		goto fail;
 	sqlite3_finalize(scan);
-	sqlite3_finalize(get);
-	sqlite3_finalize(del);
+	sqlite3_finalize(c.get);
+	sqlite3_finalize(c.del);
 	free(rows);
-	fk_codec_sum_free(&sum);
-	fk_codec_buf_free(&blob);
+	fk_codec_sum_free(&c.sum);
+	fk_codec_buf_free(&c.blob);
 	return 0;
 dberr:
 	db_error(b, b->db, err, "compacting");
 fail:
 	sqlite3_finalize(st);
 	sqlite3_finalize(scan);
-	sqlite3_finalize(get);
-	sqlite3_finalize(del);
+	sqlite3_finalize(c.get);
+	sqlite3_finalize(c.del);
 	sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
 	free(rows);
-	fk_codec_sum_free(&sum);
-	fk_codec_buf_free(&blob);
+	fk_codec_sum_free(&c.sum);
+	fk_codec_buf_free(&c.blob);
 	memset(stats, 0, sizeof(*stats));
 	return -1;
 }
@@ -769,7 +759,9 @@ fail:
 const fk_store_backend_ops fk_store_sqlite_ops = {
 	.name = "sqlite",
 	.open = backend_open,
+	.begin_write = backend_begin_write,
 	.put_batch = backend_put_batch,
+	.abort_write = backend_abort_write,
 	.series = backend_series,
 	.merge = backend_merge,
 	.timeline = backend_timeline,

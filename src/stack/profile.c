@@ -202,6 +202,18 @@ bool fk_profile_has_before(const fk_profile *p)
 	return p->has_before;
 }
 
+void fk_profile_clear_counts(fk_profile *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		fk_node *n = &p->nodes[i];
+		n->flags &= ~FK_NODE_LEAF;
+		n->self = n->self_before = n->total = n->total_before = 0;
+	}
+	p->leaves = 0;
+	p->has_before = false;
+	p->order_len = 0;
+}
+
 void fk_profile_keep_order(fk_profile *p)
 {
 	p->keep_order = true;

@@ -80,6 +80,10 @@ bool fk_profile_has_before(const fk_profile *p);
 void fk_profile_keep_order(fk_profile *p);
 /* The stacks added since fk_profile_keep_order, in order; NULL if not kept. */
 const fk_stack_ref *fk_profile_order(const fk_profile *p, size_t *count);
+/* Sets every count to zero and forgets which nodes were leaves, keeping the nodes and
+ * names (node ids stay valid for whoever caches them): the profile then holds only the
+ * stacks added from now on (a recorder's next window). */
+void fk_profile_clear_counts(fk_profile *p);
 /* Adds every stack of src to dst (src is not changed). dst takes src's metadata if it
  * has none (no sample type) yet, and the origins of frames it has none for. */
 void fk_profile_merge(fk_profile *dst, const fk_profile *src);

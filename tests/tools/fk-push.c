@@ -5,7 +5,9 @@
  * until = from + 10, and holds one stack no other profile has, "push;client_C;profile_P 1",
  * so a test can check later that each acknowledged profile was kept. Every 200 reply
  * adds a line "C P" to --acked (flushed at once: if the server is killed, the file says
- * exactly what it acknowledged). Nothing is retried; non-200 replies and connection
+ * exactly what it acknowledged). --client-offset K numbers the clients K, K+1, ... (client
+ * C then sends the profiles P with P % clients == C - K), so that two runs against the same
+ * app (two servers sharing a store) push distinct series and stacks. Nothing is retried; non-200 replies and connection
  * errors are counted. Prints the rate and totals; exits 0 when every request got 200,
  * else 1 (0 anyway with --tolerate-errors). Used by bench/serve.sh and the serve tests. */
 #include <curl/curl.h>
@@ -23,7 +25,7 @@ struct push_config {
 	const char *url;   /* base URL, e.g. http://127.0.0.1:4040 */
 	const char *app;
 	const char *token; /* or NULL */
-	long clients, profiles, stacks;
+	long clients, profiles, stacks, client_offset;
 	int64_t from_base;
 	bool tolerate_errors;
 	FILE *acked;       /* or NULL */
@@ -34,7 +36,8 @@ struct push_config {
 
 struct client {
 	const struct push_config *cfg;
-	long id;
+	long id;    /* client_offset + its index */
+	long index; /* 0 .. clients-1 */
 	pthread_t thread;
 	long ok, rejected, failed; /* 200, other status, no reply */
 	long first_status;          /* the first non-200 status, for the report */
@@ -81,7 +84,7 @@ static void *run_client(void *arg)
 	}
 	memcpy(body, cfg->common, cfg->common_len);
 	char url[2048];
-	for (long p = c->id; p < cfg->profiles; p += cfg->clients) {
+	for (long p = c->index; p < cfg->profiles; p += cfg->clients) {
 		int64_t from = cfg->from_base + (int64_t)p * 10;
 		int n = snprintf(body + cfg->common_len, cap - cfg->common_len,
 				 "push;client_%ld;profile_%ld 1\n", c->id, p);
@@ -165,7 +168,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: fk-push --url http://HOST:PORT [--clients 16] [--profiles 400]\n"
 			"       [--stacks 1000] [--app NAME] [--token T] [--acked FILE]\n"
-			"       [--from-base SEC] [--tolerate-errors]\n"
+			"       [--from-base SEC] [--client-offset K] [--tolerate-errors]\n"
 			"--profiles is the total, dealt round robin to the clients.\n");
 	exit(2);
 }
@@ -205,6 +208,8 @@ int main(int argc, char **argv)
 			cfg.token = v;
 		else if (strcmp(a, "--acked") == 0)
 			acked_path = v;
+		else if (strcmp(a, "--client-offset") == 0)
+			cfg.client_offset = number_arg(a, v, 0);
 		else if (strcmp(a, "--from-base") == 0)
 			cfg.from_base = number_arg(a, v, 0);
 		else
@@ -242,7 +247,8 @@ int main(int argc, char **argv)
 	double start = now_seconds();
 	for (long c = 0; c < cfg.clients; c++) {
 		clients[c].cfg = &cfg;
-		clients[c].id = c;
+		clients[c].index = c;
+		clients[c].id = cfg.client_offset + c;
 		if (pthread_create(&clients[c].thread, NULL, run_client, &clients[c]) != 0) {
 			fprintf(stderr, "fk-push: cannot start a thread\n");
 			return 2;
@@ -258,10 +264,11 @@ int main(int argc, char **argv)
 	double elapsed = now_seconds() - start;
 	for (long c = 0; c < cfg.clients; c++) {
 		if (clients[c].first_status)
-			fprintf(stderr, "fk-push: client %ld: first refusal: HTTP %ld\n", c,
+			fprintf(stderr, "fk-push: client %ld: first refusal: HTTP %ld\n", clients[c].id,
 				clients[c].first_status);
 		else if (clients[c].first_error[0])
-			fprintf(stderr, "fk-push: client %ld: first error: %s\n", c, clients[c].first_error);
+			fprintf(stderr, "fk-push: client %ld: first error: %s\n", clients[c].id,
+				clients[c].first_error);
 	}
 	printf("fk-push: %ld profiles (%ld stacks each) by %ld clients in %.3f s: %.1f profiles/s\n",
 	       cfg.profiles, cfg.stacks, cfg.clients, elapsed,

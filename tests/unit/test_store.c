@@ -1,27 +1,88 @@
-/* test_store.c: the profile store (src/server/store.h) on SQLite — put/merge round trips
- * with exact counts, time ranges, several series, timelines, reopening, compaction
- * (same-window merge, downsampling, retention), concurrent group-committed puts, and
- * clean errors for bad paths and foreign or corrupt files. */
+/* test_store.c: the profile store (src/server/store.h) — put/merge round trips with exact
+ * counts, time ranges, several series, timelines, reopening, compaction (same-window merge,
+ * downsampling, retention), concurrent group-committed puts, two stores (replicas) sharing
+ * one database, passwords kept out of messages, and clean errors for bad paths and foreign
+ * or corrupt files.
+ *
+ * The backend-independent tests run on SQLite, and again on PostgreSQL when PG_URL names a
+ * server where they may create databases (t/t0084-serve-postgres.sh starts one and runs
+ * this with PG_URL set; without it the PostgreSQL group is skipped). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../src/server/store.h"
+#include "../../src/server/store_backend.h"
 #include "../../src/server/store_codec.h"
 
 static char tmpdir[] = "/tmp/fk-test-store-XXXXXX";
+static const char *pg_url; /* the PostgreSQL group runs: PG_URL */
 
+/* A PostgreSQL URL like pg_url, naming database db instead. */
+static const char *pg_db_url(const char *db)
+{
+	static char url[512];
+	const char *q = strchr(pg_url, '?');
+	size_t end = q ? (size_t)(q - pg_url) : strlen(pg_url);
+	const char *slash = NULL;
+	for (size_t i = 0; i < end; i++)
+		if (pg_url[i] == '/')
+			slash = pg_url + i;
+	assert_non_null(slash);
+	snprintf(url, sizeof(url), "%.*s/%s%s", (int)(slash - pg_url), pg_url, db, q ? q : "");
+	return url;
+}
+
+/* Runs sql on pg_url's database (or db); fails the test on error. */
+static void pg_exec(const char *db, const char *sql)
+{
+	PGconn *c = PQconnectdb(db ? pg_db_url(db) : pg_url);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s: %s", pg_url, PQerrorMessage(c));
+	PQclear(PQexec(c, "SET client_min_messages TO warning"));
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* The store named name: a file in tmpdir, or on PostgreSQL a database of its own
+ * (fk_NAME, recreated empty the first time this process names it). */
 static const char *db_path(const char *name)
 {
 	static char path[256];
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if (!pg_url) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+		return path;
+	}
+	static char made[64][32];
+	char db[32];
+	snprintf(db, sizeof(db), "fk_%s", name);
+	for (char *c = db; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	size_t i;
+	for (i = 0; i < 64 && made[i][0] && strcmp(made[i], db); i++)
+		;
+	assert_true(i < 64);
+	if (!made[i][0]) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", db);
+		pg_exec(NULL, sql);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+		pg_exec(NULL, sql);
+		snprintf(made[i], sizeof(made[i]), "%s", db);
+	}
+	snprintf(path, sizeof(path), "%s", pg_db_url(db));
 	return path;
 }
 
@@ -296,6 +357,8 @@ static void test_reopen(void **state)
 	s = open_store("reopen.db", NULL);
 	assert_string_equal(merged(s, id, 0, 1000), "main;a 1.5\nmain;b 3\nmain;c 1\n");
 	fk_store_close(s);
+	if (pg_url)
+		return;
 	/* The sqlite: scheme names the same kind of store. */
 	char dsn[300];
 	snprintf(dsn, sizeof(dsn), "sqlite:%s", db_path("reopen.db"));
@@ -307,6 +370,15 @@ static void test_reopen(void **state)
 
 static int64_t count_rows(const char *name)
 {
+	if (pg_url) {
+		PGconn *c = PQconnectdb(db_path(name));
+		PGresult *r = PQexec(c, "SELECT count(*) FROM profiles");
+		assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+		int64_t n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+		return n;
+	}
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_open(db_path(name), &db), SQLITE_OK);
@@ -595,8 +667,7 @@ static void test_bad_files(void **state)
 	sqlite3_close(db);
 	assert_int_not_equal(fk_store_open(db_path("newer.db"), NULL, &s, &err), 0);
 	assert_non_null(strstr(err.msg, "newer"));
-	/* PostgreSQL is not there yet; an empty path is an error. */
-	assert_int_not_equal(fk_store_open("postgresql://localhost/x", NULL, &s, &err), 0);
+	/* An empty path is an error. */
 	assert_int_not_equal(fk_store_open("sqlite:", NULL, &s, &err), 0);
 	/* Bad policies. */
 	fk_store_policy pol;
@@ -616,12 +687,16 @@ static void test_corrupt_blob(void **state)
 	add(p, "a", 1);
 	put1(s, "c", 100, p);
 	int64_t id = series_id(s, "c.cpu{}");
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(db_path("corrupt.db"), &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE profiles SET stacks = x'01059999'", NULL, NULL,
-				      NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	if (pg_url) {
+		pg_exec("fk_corrupt_db", "UPDATE profiles SET stacks = '\\x01059999'");
+	} else {
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open(db_path("corrupt.db"), &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "UPDATE profiles SET stacks = x'01059999'", NULL,
+					      NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
 	fk_profile *m = fk_profile_new();
 	fk_error err = {{0}};
 	assert_int_not_equal(fk_store_merge(s, &id, 1, 0, 1000, m, &err), 0);
@@ -662,6 +737,155 @@ static void test_codec_truncated(void **state)
 	fk_codec_dict_free(d);
 }
 
+/* Two stores on one database (two servers sharing it): each hands out string and stack ids
+ * for the names and stacks the other committed meanwhile without clashing, and each reads
+ * what the other wrote, exactly; concurrently too, compaction included. */
+static void test_replicas(void **state)
+{
+	(void)state;
+	fk_store *a = open_store("replicas.db", NULL);
+	fk_store *b = open_store("replicas.db", NULL);
+	fk_profile *p = fk_profile_new();
+	add(p, "main;x;y", 1);
+	put1(a, "rep", 100, p);
+	p = fk_profile_new(); /* b's dict knows nothing of a's ids */
+	add(p, "main;x;z", 2);
+	add(p, "main;x;y", 3);
+	add(p, "other", 0.5);
+	put1(b, "rep", 110, p);
+	p = fk_profile_new();
+	add(p, "main;w", 4);
+	add(p, "other;q", 1);
+	put1(a, "rep", 120, p);
+	const char *want = "main;w 4\nmain;x;y 4\nmain;x;z 2\nother 0.5\nother;q 1\n";
+	assert_string_equal(merged(a, series_id(a, "rep.cpu{}"), 0, 1000), want);
+	assert_string_equal(merged(b, series_id(b, "rep.cpu{}"), 0, 1000), want);
+	assert_int_equal(series_id(a, "rep.cpu{}"), series_id(b, "rep.cpu{}"));
+
+	/* 4 threads on each, sharing "root;shared". */
+	pthread_t threads[8];
+	struct thread_arg args[8];
+	for (int t = 0; t < 8; t++) {
+		args[t] = (struct thread_arg){t < 4 ? a : b, t, 0};
+		assert_int_equal(pthread_create(&threads[t], NULL, put_thread, &args[t]), 0);
+	}
+	for (int t = 0; t < 8; t++) {
+		pthread_join(threads[t], NULL);
+		assert_int_equal(args[t].failures, 0);
+	}
+	char first[8192];
+	for (int k = 0; k < 2; k++) {
+		fk_store *s = k ? b : a;
+		fk_series_list list;
+		fk_error err;
+		assert_int_equal(fk_store_series(s, &list, &err), 0);
+		assert_int_equal(list.count, 9);
+		int64_t ids[9];
+		for (int i = 0; i < 9; i++)
+			ids[i] = list.items[i].id;
+		fk_profile *m = fk_profile_new();
+		assert_int_equal(fk_store_merge(s, ids, 9, 0, 5000, m, &err), 0);
+		assert_int_equal(fk_profile_stack_count(m), 8 * 50 + 1 + 5);
+		assert_true(fk_profile_total(m) == 800 + 11.5);
+		if (k == 0)
+			snprintf(first, sizeof(first), "%s", dump(m));
+		else
+			assert_string_equal(dump(m), first);
+		fk_profile_free(m);
+		fk_series_list_free(&list);
+	}
+	/* Both compact, one after the other: two more puts in window 100 make three
+	 * profiles there, merged by the first; the second finds nothing to do. */
+	p = fk_profile_new();
+	add(p, "main;x;y", 1);
+	put1(b, "rep", 105, p);
+	p = fk_profile_new();
+	add(p, "late;frame", 1);
+	put1(a, "rep", 101, p);
+	fk_store_compact_stats sa, sb;
+	fk_error err;
+	assert_int_equal(fk_store_compact(a, 2000, &sa, &err), 0);
+	assert_int_equal(fk_store_compact(b, 2000, &sb, &err), 0);
+	assert_int_equal(sa.merged, 2);
+	assert_int_equal(sa.remaining, 3 + 8 * 50);
+	assert_int_equal(sb.merged, 0);
+	assert_int_equal(sb.remaining, sa.remaining);
+	want = "late;frame 1\nmain;w 4\nmain;x;y 5\nmain;x;z 2\nother 0.5\nother;q 1\n";
+	assert_string_equal(merged(a, series_id(a, "rep.cpu{}"), 0, 1000), want);
+	assert_string_equal(merged(b, series_id(b, "rep.cpu{}"), 0, 1000), want);
+	fk_store_close(a);
+	fk_store_close(b);
+	/* Reopened, the names and stacks of both are there. */
+	a = open_store("replicas.db", NULL);
+	assert_string_equal(merged(a, series_id(a, "rep.cpu{}"), 0, 1000), want);
+	fk_store_close(a);
+}
+
+/* Passwords never show in messages: the display form of dsns, and scrubbing libraries'
+ * messages. */
+static void test_dsn_password(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"postgresql://u:pw@h:5/db", "postgresql://u:***@h:5/db"},
+		{"postgres://u:p%40w@h/db?sslmode=require&password=zz&x=1",
+		 "postgres://u:***@h/db?sslmode=require&password=***&x=1"},
+		{"postgresql://u@h/db?password=", "postgresql://u@h/db?password=***"},
+		{"postgresql://h/db", "postgresql://h/db"},
+		{"postgresql://u:@h/db", "postgresql://u:***@h/db"},
+		{"postgresql://h/db/with@sign", "postgresql://h/db/with@sign"},
+		{"/var/lib/x:y@z.db", "/var/lib/x:y@z.db"},
+		{"sqlite:a.db", "sqlite:a.db"},
+	};
+	for (size_t i = 0; i < FK_ARRAY_LEN(cases); i++) {
+		char *d = fk_store_dsn_display(cases[i][0]);
+		assert_string_equal(d, cases[i][1]);
+		free(d);
+	}
+	char msg[64];
+	snprintf(msg, sizeof(msg), "bad token \"p%%40w\"; p@w again");
+	fk_store_scrub_password("postgres://u:p%40w@h/db", msg, sizeof(msg));
+	assert_string_equal(msg, "bad token \"***\"; *** again");
+	/* A password shorter than "***" in a full buffer: cut, never overflowed. */
+	char small[8] = "a-a-a-a";
+	fk_store_scrub_password("postgresql://u:a@h/db", small, sizeof(small));
+	assert_null(strchr(small, 'a'));
+	assert_true(strlen(small) < sizeof(small));
+	/* Opening: an unreachable server; the message names it, without the password. */
+	fk_store *s = NULL;
+	fk_error err = {{0}};
+	assert_int_not_equal(
+		fk_store_open("postgresql://who:s3cr%65tpw@127.0.0.1:1/x", NULL, &s, &err), 0);
+	assert_null(s);
+	assert_non_null(strstr(err.msg, "postgresql://who:***@127.0.0.1:1/x"));
+	assert_null(strstr(err.msg, "s3cr"));
+	/* libpq's own complaint about the URI quotes the password: scrubbed. */
+	assert_int_not_equal(fk_store_open("postgresql://who:s3cr%zzpw@127.0.0.1:1/x", NULL, &s,
+					   &err),
+			     0);
+	assert_null(strstr(err.msg, "s3cr"));
+}
+
+/* PostgreSQL's own errors: a database that does not exist, a newer schema, a table meta
+ * of another program. */
+static void test_pg_errors(void **state)
+{
+	(void)state;
+	fk_store *s = NULL;
+	fk_error err = {{0}};
+	assert_int_not_equal(fk_store_open(pg_db_url("fk_no_such_db"), NULL, &s, &err), 0);
+	assert_non_null(strstr(err.msg, "fk_no_such_db"));
+	s = open_store("newer.db", NULL);
+	fk_store_close(s);
+	pg_exec("fk_newer_db", "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
+	assert_int_not_equal(fk_store_open(db_path("newer.db"), NULL, &s, &err), 0);
+	assert_non_null(strstr(err.msg, "schema version 99 is newer"));
+	db_path("foreign.db");
+	pg_exec("fk_foreign_db", "CREATE TABLE meta(x int)");
+	assert_int_not_equal(fk_store_open(db_path("foreign.db"), NULL, &s, &err), 0);
+	assert_non_null(strstr(err.msg, "not a flamekit store"));
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -689,10 +913,34 @@ int main(void)
 		cmocka_unit_test(test_compact_same_window),
 		cmocka_unit_test(test_compact_downsample_retention),
 		cmocka_unit_test(test_concurrent_puts),
+		cmocka_unit_test(test_replicas),
 		cmocka_unit_test(test_put_failures),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_corrupt_blob),
 		cmocka_unit_test(test_codec_truncated),
+		cmocka_unit_test(test_dsn_password),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	int failed = cmocka_run_group_tests_name("store on SQLite", tests, setup, teardown);
+	const char *url = getenv("PG_URL");
+	if (!url || !*url) {
+		printf("store on PostgreSQL: skipped (PG_URL is not set; "
+		       "t/t0084-serve-postgres.sh sets it)\n");
+		return failed;
+	}
+	pg_url = url;
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_series),
+		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_reopen),
+		cmocka_unit_test(test_compact_same_window),
+		cmocka_unit_test(test_compact_downsample_retention),
+		cmocka_unit_test(test_concurrent_puts),
+		cmocka_unit_test(test_replicas),
+		cmocka_unit_test(test_corrupt_blob),
+		cmocka_unit_test(test_pg_errors),
+	};
+	failed += cmocka_run_group_tests_name("store on PostgreSQL", pg_tests, NULL, NULL);
+	return failed;
 }
