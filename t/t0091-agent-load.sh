@@ -1,16 +1,16 @@
 #!/bin/sh
-# flamekit agent under load: 50 agents, each cutting about 200 windows (--interval 0.1
-# for 24 s, -F 299), push to one flamekit serve on loopback at once. Every agent profiles
+# flamekit agent under load: 50 agents, each cutting at least 200 windows (--interval 0.1
+# for 30 s, -F 299), push to one flamekit serve on loopback at once. Every agent profiles
 # the same two CPU burners (-p, at nice 19) and tags its windows agent=N; the burners'
 # exit ends them all. None lost: for every agent the server holds exactly the samples it says it
 # pushed (queried by its tag), every window it recorded was pushed, and none was dropped
-# or left on disk. Needs perf_event_open (root or perf_event_paranoid <= 2). About 30 s
+# or left on disk. Needs perf_event_open (root or perf_event_paranoid <= 2). About 40 s
 # on 2 cores.
 . "$(dirname "$0")/lib.sh"
 
 SHARES=$FK_FIXTURES/rec_shares
 AGENTS=${AGENTS:-50}
-SECONDS_RUN=24
+SECONDS_RUN=30
 LOAD_PIDS=""
 trap 'for p in $SERVER_PIDS $LOAD_PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TRASH"' EXIT
 
@@ -47,6 +47,7 @@ summary() { grep '^flamekit agent: summary: ' "$1" | tail -n 1; }
 
 t_none_lost() {
 	bad=0
+	fewest=
 	windows=0
 	samples=0
 	i=1
@@ -73,21 +74,21 @@ t_none_lost() {
 			echo "agent $i: $s; the server has $got samples"
 			bad=1
 		fi
-		# about 200 windows: fewer when a loaded machine delays the cuts (a late cut makes
-		# one longer window), or a window has no sample (not sent)
-		if [ "$1" -lt 150 ]; then
+		# 300 windows at most: fewer when a loaded machine delays the cuts (a late cut
+		# makes one longer window), or a window has no sample (not sent)
+		if [ "$1" -lt 200 ]; then
 			echo "agent $i: only $1 windows: $s"
 			bad=1
 		fi
 		windows=$((windows + $3))
+		[ -n "$fewest" ] && [ "$fewest" -le "$3" ] || fewest=$3
 		samples=$((samples + got))
 		i=$((i + 1))
 	done
-	echo "$AGENTS agents: $windows windows, $samples samples, all on the server"
-	[ "$windows" -ge $((AGENTS * 170)) ]
+	echo "$AGENTS agents: $windows windows (the fewest for one agent: $fewest), $samples samples, all on the server"
 	[ $bad = 0 ]
 }
-test_ok "$AGENTS agents x ~200 windows into one server: for each, the server has exactly what it pushed" t_none_lost
+test_ok "$AGENTS agents x >= 200 windows into one server: for each, the server has exactly what it pushed" t_none_lost
 
 server_rc=0
 stop_server || server_rc=$?

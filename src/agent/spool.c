@@ -32,7 +32,7 @@ struct fk_spool {
 	char *dir;
 	int lock_fd;
 	uint64_t max_bytes;
-	fk_spool_log_fn log;
+	fk_log_fn log;
 	void *log_ctx;
 	pthread_mutex_t mu;
 	struct entry *entries; /* oldest first: [head, len) */
@@ -41,19 +41,6 @@ struct fk_spool {
 	uint64_t in_flight; /* the window being sent, 0: none */
 	fk_spool_stats stats;
 };
-
-static void say(const fk_spool *s, const char *fmt, ...) FK_PRINTF(2, 3);
-static void say(const fk_spool *s, const char *fmt, ...)
-{
-	if (!s->log)
-		return;
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	s->log(s->log_ctx, msg);
-}
 
 static char *path_of(const fk_spool *s, const char *name)
 {
@@ -177,7 +164,7 @@ static void set_aside(fk_spool *s, const char *name, const char *why)
 	snprintf(to, n, "%s.bad", from);
 	if (rename(from, to) < 0)
 		unlink(from);
-	say(s, "%s: %s; set aside as %s.bad", from, why, name);
+	fk_logf(s->log, s->log_ctx, "%s: %s; set aside as %s.bad", from, why, name);
 	free(from);
 	free(to);
 }
@@ -246,9 +233,10 @@ static void drop_at(fk_spool *s, size_t i)
 	s->stats.dropped_value += e.value;
 	uint64_t d = s->stats.dropped;
 	if ((d & (d - 1)) == 0) /* 1, 2, 4, 8...: not a line per window */
-		say(s, "buffer %s over its bound (%" PRIu64 " bytes): dropped the oldest window; %" PRIu64
-		       " windows (%.0f) dropped so far",
-		    s->dir, s->max_bytes, d, s->stats.dropped_value);
+		fk_logf(s->log, s->log_ctx,
+			"buffer %s over its bound (%" PRIu64 " bytes): dropped the oldest window; %" PRIu64
+			" windows (%.0f) dropped so far",
+			s->dir, s->max_bytes, d, s->stats.dropped_value);
 }
 
 /* Keeps the directory within the bound: deletes the oldest windows, never the one in
@@ -265,7 +253,7 @@ static void enforce_bound(fk_spool *s)
 	}
 }
 
-int fk_spool_open(const char *dir, uint64_t max_bytes, fk_spool_log_fn log, void *log_ctx,
+int fk_spool_open(const char *dir, uint64_t max_bytes, fk_log_fn log, void *log_ctx,
 		  fk_spool **out, fk_error *err)
 {
 	*out = NULL;
@@ -318,7 +306,8 @@ int fk_spool_open(const char *dir, uint64_t max_bytes, fk_spool_log_fn log, void
 			continue;
 		}
 		if (!parse_window_name(name, &seq)) {
-			say(s, "%s/%s: not a window file of flamekit agent; ignored", dir, name);
+			fk_logf(s->log, s->log_ctx,
+				"%s/%s: not a window file of flamekit agent; ignored", dir, name);
 			continue;
 		}
 		if (seq > max_seq)

@@ -20,10 +20,6 @@
 
 typedef struct fk_spool fk_spool;
 
-/* Where the spool says what it did (dropped windows, damaged files): one line, no
- * newline. May be called from either thread. */
-typedef void (*fk_spool_log_fn)(void *ctx, const char *message);
-
 typedef struct fk_spool_stats {
 	size_t windows;          /* on disk now */
 	uint64_t bytes;          /* their size */
@@ -37,7 +33,7 @@ typedef struct fk_spool_stats {
 /* Opens (creating it, mode 0700, and missing parents) the directory dir, bounded to
  * max_bytes, and queues the windows left there. Only one process may use a directory
  * at a time (a lock file). log may be NULL. Returns 0, or -1 with err. */
-int fk_spool_open(const char *dir, uint64_t max_bytes, fk_spool_log_fn log, void *log_ctx,
+int fk_spool_open(const char *dir, uint64_t max_bytes, fk_log_fn log, void *log_ctx,
 		  fk_spool **out, fk_error *err);
 void fk_spool_close(fk_spool *s);
 

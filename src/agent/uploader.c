@@ -41,19 +41,6 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void say(const fk_uploader *u, const char *fmt, ...) FK_PRINTF(2, 3);
-static void say(const fk_uploader *u, const char *fmt, ...)
-{
-	if (!u->opt.log)
-		return;
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	u->opt.log(u->opt.log_ctx, msg);
-}
-
 /* The first line of a reply, for a log line. */
 static void first_line(const char *reply, char *buf, size_t cap)
 {
@@ -111,8 +98,9 @@ static bool send_window(fk_uploader *u, const fk_spool_window *w, long timeout_m
 		if (u->failing) {
 			u->failing = false;
 			fk_spool_stats st = fk_spool_stats_get(u->spool);
-			say(u, "server back after %.1f s; sending %zu buffered windows", mono_now() - u->failing_since,
-			    st.windows > 0 ? st.windows - 1 : 0);
+			fk_logf(u->opt.log, u->opt.log_ctx,
+				"server back after %.1f s; sending %zu buffered windows", mono_now() - u->failing_since,
+				st.windows > 0 ? st.windows - 1 : 0);
 		}
 		return true;
 	}
@@ -139,8 +127,9 @@ static bool send_window(fk_uploader *u, const fk_spool_window *w, long timeout_m
 			char when[32];
 			localtime_r(&t, &tm);
 			strftime(when, sizeof when, "%H:%M:%S", &tm);
-			say(u, "server unreachable since %s (%s); buffering windows in %s and retrying",
-			    when, line, fk_spool_dir(u->spool));
+			fk_logf(u->opt.log, u->opt.log_ctx,
+				"server unreachable since %s (%s); buffering windows in %s and retrying",
+				when, line, fk_spool_dir(u->spool));
 		}
 		return false;
 	}
@@ -153,13 +142,15 @@ static bool send_window(fk_uploader *u, const fk_spool_window *w, long timeout_m
 	if (!status_logged(u, res.status)) {
 		char reply[160];
 		first_line(res.reply, reply, sizeof reply);
-		say(u, "the server refused a window with HTTP %ld: %s; such windows are dropped "
-		       "(%llu so far)",
-		    res.status, reply[0] ? reply : "(no message)", (unsigned long long)rejected);
+		fk_logf(u->opt.log, u->opt.log_ctx,
+			"the server refused a window with HTTP %ld: %s; such windows are dropped "
+			"(%llu so far)",
+			res.status, reply[0] ? reply : "(no message)", (unsigned long long)rejected);
 	}
 	if (u->failing) {
 		u->failing = false;
-		say(u, "server back after %.1f s", mono_now() - u->failing_since);
+		fk_logf(u->opt.log, u->opt.log_ctx,
+			"server back after %.1f s", mono_now() - u->failing_since);
 	}
 	return true;
 }

@@ -18,7 +18,7 @@ typedef struct fk_uploader_options {
 	long timeout_ms;       /* one request (0: 15 s) */
 	double backoff_min;    /* seconds (0: 0.5) */
 	double backoff_max;    /* seconds (0: 30) */
-	fk_spool_log_fn log;   /* one line per call, from the sending thread; may be NULL */
+	fk_log_fn log;   /* one line per call, from the sending thread; may be NULL */
 	void *log_ctx;
 } fk_uploader_options;
 

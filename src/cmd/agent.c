@@ -84,20 +84,6 @@ static void usage(FILE *out)
 		     "  flamekit agent --server http://127.0.0.1:4040 --app web --off-cpu --cgroup /sys/fs/cgroup/system.slice/web.service\n");
 }
 
-/* Set by the signal handlers; read by the sampling loop. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/* Only there so that SIGCHLD interrupts poll(): the loop then reaps the command. */
-static void on_child(int sig)
-{
-	(void)sig;
-}
-
 enum { MAX_TAGS = 64 };
 
 struct cli {
@@ -329,13 +315,6 @@ static void query_escape(char *buf, size_t cap, const char *text)
 	buf[len] = '\0';
 }
 
-static void log_line(void *ctx, const char *message)
-{
-	const struct cli *c = ctx;
-	if (!c->quiet)
-		fprintf(stderr, "%s: %s\n", c->prog, message);
-}
-
 /* $XDG_CACHE_HOME/flamekit/agent-APP, else /var/tmp/flamekit-agent-APP (malloc'd). */
 static char *default_buffer_dir(const char *app)
 {
@@ -347,23 +326,6 @@ static char *default_buffer_dir(const char *app)
 	else
 		snprintf(dir, n, "/var/tmp/flamekit-agent-%s", app);
 	return dir;
-}
-
-static int parse_pids(const struct cli *c, int **pids, size_t *npids)
-{
-	const char *p = c->pids_text;
-	*pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
-	*npids = 0;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long pid = strtol(p, &end, 10);
-		if (end == p || errno || pid <= 0 || pid > 0x3fffffff || (*end && *end != ','))
-			return cmd_bad_value(c->prog, "-p", c->pids_text, "process ids (PID[,PID...])");
-		(*pids)[(*npids)++] = (int)pid;
-		p = *end ? end + 1 : end;
-	}
-	return 0;
 }
 
 /* The run's windows, as the sampling loop cuts them. */
@@ -424,22 +386,6 @@ static void cut_window(struct windows *w)
 	w->from_wall = until;
 }
 
-static void catch_signals(bool child)
-{
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (child) {
-		sa.sa_handler = on_child;
-		sigaction(SIGCHLD, &sa, NULL);
-	}
-	/* a server closing the connection must not kill the agent */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 static int run(const struct cli *c)
 {
 	int status = 0;
@@ -458,11 +404,12 @@ static int run(const struct cli *c)
 		status = 2;
 		goto out;
 	}
-	if (c->pids_text && (status = parse_pids(c, &pids, &npids)) != 0)
+	if (c->pids_text && (status = cmd_parse_pids(c->prog, c->pids_text, &pids, &npids)) != 0)
 		goto out;
 	dir = c->buffer_dir ? fk_xstrdup(c->buffer_dir) : default_buffer_dir(c->app);
-	struct cli *mc = (struct cli *)c; /* the log callback only reads it */
-	if (fk_spool_open(dir, (uint64_t)(c->buffer_mb * 1024 * 1024), log_line, mc, &spool, &err) < 0) {
+	fk_log_fn log = c->quiet ? NULL : cmd_log_line;
+	void *log_ctx = (void *)c->prog;
+	if (fk_spool_open(dir, (uint64_t)(c->buffer_mb * 1024 * 1024), log, log_ctx, &spool, &err) < 0) {
 		fprintf(stderr, "%s: buffer: %s\n", c->prog, err.msg);
 		status = 1;
 		goto out;
@@ -484,7 +431,7 @@ static int run(const struct cli *c)
 		.off_cpu = c->off_cpu, .user_only = c->user_only, .callgraph = FK_CALLGRAPH_FP,
 		.stack_bytes = 8192, .naming = c->naming, .python = c->python,
 		.py = {c->naming, false, false, false, false, false, false, true},
-		.stop = &stop_signal,
+		.stop = &cmd_stop_signal,
 	};
 	session = fk_session_new(&so, profile);
 	if (fk_session_open(session, &err) < 0) {
@@ -496,10 +443,10 @@ static int run(const struct cli *c)
 		fprintf(stderr, "%s: kernel frames are not recorded: kernel.perf_event_paranoid is %d "
 				"(kernel sampling needs <= 1, CAP_PERFMON or root)\n",
 			c->prog, fk_perf_paranoid());
-	catch_signals(!c->python);
+	cmd_catch_stop_signals(!c->python, true);
 
-	fk_uploader_options uo = {.server = c->server, .token = c->token, .log = log_line,
-				  .log_ctx = mc};
+	fk_uploader_options uo = {.server = c->server, .token = c->token, .log = log,
+				  .log_ctx = log_ctx};
 	if (fk_uploader_start(&uo, spool, &uploader, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
 		status = 1;
@@ -520,7 +467,7 @@ static int run(const struct cli *c)
 			    .from_wall = fk_session_start_wall(session)};
 	double next_cut = fk_session_start_time(session) + c->interval;
 	const char *why_end = "stopped by a signal";
-	while (!stop_signal) {
+	while (!cmd_stop_signal) {
 		fk_session_state state = fk_session_run_until(session, next_cut);
 		if (state == FK_SESSION_COMMAND_EXITED) {
 			why_end = "the command exited";
@@ -538,7 +485,7 @@ static int run(const struct cli *c)
 				next_cut = now + c->interval;
 		}
 	}
-	fk_session_stop(session, stop_signal);
+	fk_session_stop(session, cmd_stop_signal);
 	cut_window(&w);
 	if (!c->quiet)
 		fprintf(stderr, "%s: %s; sending what is buffered (up to %g s)\n", c->prog, why_end,

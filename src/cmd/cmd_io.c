@@ -1,6 +1,8 @@
 /* cmd_io.c: input and output shared by the subcommands. */
 #include "cmd_io.h"
 
+#include <errno.h>
+
 #include "../stack/filter.h"
 
 #include "../util/outfile.h"
@@ -86,6 +88,59 @@ int cmd_bad_value(const char *prog, const char *opt, const char *value, const ch
 {
 	fprintf(stderr, "%s: %s wants %s, not '%s'\n", prog, opt, want, value);
 	return 2;
+}
+
+int cmd_parse_pids(const char *prog, const char *text, int **pids, size_t *npids)
+{
+	const char *p = text;
+	*pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
+	*npids = 0;
+	while (*p) {
+		char *end;
+		errno = 0;
+		long pid = strtol(p, &end, 10);
+		if (end == p || errno || pid <= 0 || pid > 0x3fffffff || (*end && *end != ','))
+			return cmd_bad_value(prog, "-p", text, "process ids (PID[,PID...])");
+		(*pids)[(*npids)++] = (int)pid;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+void cmd_log_line(void *prog, const char *message)
+{
+	fprintf(stderr, "%s: %s\n", (const char *)prog, message);
+	fflush(stderr);
+}
+
+volatile sig_atomic_t cmd_stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	cmd_stop_signal = sig;
+}
+
+/* Only there so that SIGCHLD interrupts poll() and sleeps. */
+static void on_child(int sig)
+{
+	(void)sig;
+}
+
+void cmd_catch_stop_signals(bool child, bool ignore_pipe)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (child) {
+		sa.sa_handler = on_child;
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+	if (ignore_pipe) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
 }
 
 struct profile_out {

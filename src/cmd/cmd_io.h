@@ -4,6 +4,8 @@
 #ifndef FK_CMD_IO_H
 #define FK_CMD_IO_H
 
+#include <signal.h>
+
 #include "../input/load.h"
 #include "../output/output_format.h"
 #include "../util/options.h"
@@ -91,6 +93,20 @@ bool cmd_naming_option(int id, fk_perf_options *naming);
 /* Says that option opt (as typed: "--width", "-F") wants want, not value. Returns 2, the
  * usage-error exit status. */
 int cmd_bad_value(const char *prog, const char *opt, const char *value, const char *want);
+
+/* -p's value, "PID[,PID...]": *pids (malloc'd) and *npids. Returns 0, or 2 after saying
+ * what is wrong (the usage-error exit status). */
+int cmd_parse_pids(const char *prog, const char *text, int **pids, size_t *npids);
+
+/* An fk_log_fn printing "PROG: message" on stderr; ctx is the program name (a string). */
+void cmd_log_line(void *prog, const char *message);
+
+/* The signal that asked a sampling command to stop (SIGINT, SIGTERM), 0 until then. */
+extern volatile sig_atomic_t cmd_stop_signal;
+/* SIGINT and SIGTERM set cmd_stop_signal; child: SIGCHLD interrupts waits too (the loop
+ * then reaps the command); ignore_pipe: SIGPIPE is ignored (a peer closing a connection
+ * must not kill the process). */
+void cmd_catch_stop_signals(bool child, bool ignore_pipe);
 
 /* --format's value. Unknown: prints a message and returns -1. */
 int cmd_parse_format(const char *prog, const char *arg, fk_format *format);

@@ -117,20 +117,6 @@ static void usage(FILE *out)
 		     "  flamekit record -a --preset quick -o system.svg\n");
 }
 
-/* Set by the signal handlers; read by the sampling loop. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-/* Only there so that SIGCHLD interrupts poll(): the loop then reaps the command. */
-static void on_child(int sig)
-{
-	(void)sig;
-}
-
 enum { MAX_OUTPUTS = 16, MAX_CPUS = 4096 };
 
 struct cli {
@@ -464,25 +450,6 @@ done:
 /* ---- targets ---- */
 
 /* -p PID[,PID...] into pids (npids of them). Returns 0 or an exit status. */
-static int parse_pids(const struct cli *c, int **pids, size_t *npids)
-{
-	const char *p = c->pids_text;
-	*pids = fk_xcalloc(strlen(p) / 2 + 2, sizeof(int));
-	*npids = 0;
-	while (*p) {
-		char *end;
-		errno = 0;
-		long pid = strtol(p, &end, 10);
-		if (end == p || errno || pid <= 0 || pid > 0x3fffffff || (*end && *end != ',')) {
-			cmd_bad_value(c->prog, "-p", c->pids_text, "process ids (PID[,PID...])");
-			return 2;
-		}
-		(*pids)[(*npids)++] = (int)pid;
-		p = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
 /* ---- the run ---- */
 
 static void command_line(const struct cli *c, char *buf, size_t cap)
@@ -519,20 +486,6 @@ static fk_flamegraph_options graph_with_titles(const struct cli *c, const char *
 	if (!fg.subtitle || !*fg.subtitle)
 		fg.subtitle = subtitle;
 	return fg;
-}
-
-/* SIGINT and SIGTERM stop sampling (stop_signal); child: SIGCHLD interrupts waits too. */
-static void catch_stop_signals(bool child)
-{
-	struct sigaction sa = {0};
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	if (child) {
-		sa.sa_handler = on_child;
-		sigaction(SIGCHLD, &sa, NULL);
-	}
 }
 
 /* Writes every -o file in the format its name says (svg, pprof, speedscope, else
@@ -590,7 +543,7 @@ static fk_session_options session_options(const struct cli *c, const int *cpus, 
 		.python = c->python, .native = c->native,
 		.py = {c->naming, c->idle, c->gil, c->blocking, c->subprocesses, c->threads,
 		       c->full_filenames, !c->no_lineno},
-		.stop = &stop_signal,
+		.stop = &cmd_stop_signal,
 	};
 	return so;
 }
@@ -607,7 +560,7 @@ static int open_session(const struct cli *c, fk_session *session)
 		fprintf(stderr, "%s: kernel frames are not recorded: kernel.perf_event_paranoid "
 				"is %d (kernel sampling needs <= 1, CAP_PERFMON or root)\n",
 			c->prog, fk_perf_paranoid());
-	catch_stop_signals(!(c->python && !c->native));
+	cmd_catch_stop_signals(!(c->python && !c->native), false);
 	bool command_failed = false;
 	if (fk_session_start(session, &command_failed, &err) < 0) {
 		fprintf(stderr, "%s: %s\n", c->prog, err.msg);
@@ -637,7 +590,7 @@ static int run(struct cli *c)
 		}
 		ncpus = (size_t)n;
 	}
-	if (c->pids_text && (status = parse_pids(c, &pids, &npids)) != 0)
+	if (c->pids_text && (status = cmd_parse_pids(c->prog, c->pids_text, &pids, &npids)) != 0)
 		goto out;
 	fk_session_options so = session_options(c, cpus, ncpus, pids, npids);
 	session = fk_session_new(&so, profile);
@@ -648,7 +601,7 @@ static int run(struct cli *c)
 	bool tty = isatty(2);
 	double deadline = c->duration > 0 ? start + c->duration : 0;
 	bool all_gone = false;
-	while (!stop_signal) {
+	while (!cmd_stop_signal) {
 		double until = fk_session_now() + 0.5;
 		if (deadline && until > deadline)
 			until = deadline;
@@ -662,7 +615,7 @@ static int run(struct cli *c)
 		progress(c, tty, start, fk_session_recorder_stats(session));
 	}
 	double elapsed = fk_session_now() - start;
-	fk_session_stop(session, stop_signal);
+	fk_session_stop(session, cmd_stop_signal);
 	if (tty && !c->quiet)
 		fprintf(stderr, "\r\033[K");
 
@@ -774,7 +727,7 @@ static int run_python(struct cli *c)
 	fk_profile *profile = fk_profile_new();
 	fk_session *session = NULL;
 
-	if (c->pids_text && (status = parse_pids(c, &pids, &npids)) != 0)
+	if (c->pids_text && (status = cmd_parse_pids(c->prog, c->pids_text, &pids, &npids)) != 0)
 		goto out;
 	fk_session_options so = session_options(c, NULL, 0, pids, npids);
 	session = fk_session_new(&so, profile);
@@ -786,7 +739,7 @@ static int run_python(struct cli *c)
 	bool tty = isatty(2);
 	double deadline = c->duration > 0 ? start + c->duration : 0;
 	bool all_gone = false;
-	while (!stop_signal) {
+	while (!cmd_stop_signal) {
 		double until = fk_session_now() + 0.5;
 		if (deadline && until > deadline)
 			until = deadline;
@@ -805,7 +758,7 @@ static int run_python(struct cli *c)
 	double elapsed = fk_session_now() - start;
 	if (tty && !c->quiet)
 		fprintf(stderr, "\r\033[K");
-	fk_session_stop(session, stop_signal);
+	fk_session_stop(session, cmd_stop_signal);
 
 	const fk_pysampler_stats *st = fk_pysampler_stats_get(ps);
 	if (!fk_pysampler_any_python(ps)) {
@@ -943,7 +896,7 @@ static int run_preload(struct cli *c)
 		setenv("LD_PRELOAD", old, 1);
 	else
 		unsetenv("LD_PRELOAD");
-	catch_stop_signals(false);
+	cmd_catch_stop_signals(false, false);
 	double deadline = c->duration > 0 ? start + c->duration : 0;
 	int wstatus = 0;
 	bool signalled = false;
@@ -955,9 +908,9 @@ static int run_preload(struct cli *c)
 			fprintf(stderr, "%s: waitpid: %s\n", c->prog, strerror(errno));
 			break;
 		}
-		if ((stop_signal || (deadline && fk_session_now() >= deadline)) && !signalled) {
+		if ((cmd_stop_signal || (deadline && fk_session_now() >= deadline)) && !signalled) {
 			/* the library writes its file at exit: ask for a clean exit */
-			kill(work.pid, stop_signal ? stop_signal : SIGTERM);
+			kill(work.pid, cmd_stop_signal ? cmd_stop_signal : SIGTERM);
 			signalled = true;
 			deadline = 0;
 		}

@@ -249,8 +249,8 @@ int cmd_serve(int argc, char **argv)
 		fk_webhook_options wo = {
 			.urls = webhooks,
 			.nurls = nwebhooks,
-			.log = stderr,
-			.log_prefix = prog,
+			.log = cmd_log_line,
+			.log_ctx = (void *)prog,
 		};
 		if (fk_http_client_global_init(&err) < 0 ||
 		    !(outputs.webhooks = fk_webhook_sender_start(&wo, &err))) {

@@ -1043,20 +1043,6 @@ struct fk_webhook_sender {
 	fk_http_client *client;
 };
 
-static void sender_log(const fk_webhook_sender *s, const char *fmt, ...) FK_PRINTF(2, 3);
-static void sender_log(const fk_webhook_sender *s, const char *fmt, ...)
-{
-	if (!s->o.log)
-		return;
-	char msg[900];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(s->o.log, "%s: %s\n", s->o.log_prefix ? s->o.log_prefix : "flamekit", msg);
-	fflush(s->o.log);
-}
-
 static bool before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -1117,8 +1103,9 @@ static void *sender_main(void *arg)
 		d->tries++;
 		if (rc == 0 && res.status >= 200 && res.status < 300) {
 			if (d->tries > 1)
-				sender_log(s, "webhook %s: delivered %s (try %u)", s->urls[d->url], d->what,
-					   d->tries);
+				fk_logf(s->o.log, s->o.log_ctx,
+					"webhook %s: delivered %s (try %u)", s->urls[d->url], d->what,
+					d->tries);
 			remove_delivery(s, (size_t)i);
 			continue;
 		}
@@ -1129,8 +1116,9 @@ static void *sender_main(void *arg)
 			snprintf(why, sizeof why, "HTTP %ld", res.status);
 		long status = rc < 0 ? 0 : res.status;
 		if (!fk_http_status_retryable(status) || d->tries >= s->o.max_tries) {
-			sender_log(s, "webhook %s: dropped %s after %u %s: %s", s->urls[d->url], d->what,
-				   d->tries, d->tries == 1 ? "try" : "tries", why);
+			fk_logf(s->o.log, s->o.log_ctx,
+				"webhook %s: dropped %s after %u %s: %s", s->urls[d->url], d->what,
+				d->tries, d->tries == 1 ? "try" : "tries", why);
 			remove_delivery(s, (size_t)i);
 			continue;
 		}
@@ -1146,12 +1134,14 @@ static void *sender_main(void *arg)
 			d->due.tv_sec++;
 			d->due.tv_nsec -= 1000000000L;
 		}
-		sender_log(s, "webhook %s: %s for %s (try %u of %u); retrying in %.1fs", s->urls[d->url],
-			   why, d->what, d->tries, s->o.max_tries, (double)delay / 1000);
+		fk_logf(s->o.log, s->o.log_ctx,
+			"webhook %s: %s for %s (try %u of %u); retrying in %.1fs", s->urls[d->url],
+			why, d->what, d->tries, s->o.max_tries, (double)delay / 1000);
 	}
 	if (s->n)
-		sender_log(s, "webhooks: stopping; dropped %zu undelivered %s", s->n,
-			   s->n == 1 ? "delivery" : "deliveries");
+		fk_logf(s->o.log, s->o.log_ctx,
+			"webhooks: stopping; dropped %zu undelivered %s", s->n,
+			s->n == 1 ? "delivery" : "deliveries");
 	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
@@ -1214,8 +1204,9 @@ bool fk_webhook_send(fk_webhook_sender *s, const char *body, size_t len, const c
 	pthread_mutex_lock(&s->lock);
 	for (size_t u = 0; u < s->o.nurls; u++) {
 		if (s->n >= s->o.max_queue) {
-			sender_log(s, "webhook %s: dropped %s: %zu deliveries already queued", s->urls[u],
-				   what, s->n);
+			fk_logf(s->o.log, s->o.log_ctx,
+				"webhook %s: dropped %s: %zu deliveries already queued", s->urls[u],
+				what, s->n);
 			all = false;
 			continue;
 		}

@@ -137,8 +137,8 @@ typedef struct fk_webhook_options {
 	long first_delay_ms;       /* backoff after the first failure (0: 1000), doubling ... */
 	long max_delay_ms;         /* ... up to this (0: 60000) */
 	long timeout_ms;           /* one POST (0: 10000) */
-	FILE *log;                 /* failures and drops are logged here (NULL: not logged) */
-	const char *log_prefix;    /* "flamekit serve" */
+	fk_log_fn log;             /* deliveries, failures and drops (NULL: not logged) */
+	void *log_ctx;
 } fk_webhook_options;
 
 typedef struct fk_webhook_sender fk_webhook_sender;

@@ -463,3 +463,51 @@ void fk_codec_cache_build(const fk_codec_cache *c, const fk_codec_sum *sum, fk_p
 	free(name_map);
 	free(node_map);
 }
+
+static int sink_dict_string(void *d, uint32_t id, const char *s, size_t len, fk_error *err)
+{
+	return fk_codec_dict_load_string(d, id, s, len, err);
+}
+
+static int sink_dict_node(void *d, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
+{
+	return fk_codec_dict_load_node(d, id, parent, name, err);
+}
+
+fk_codec_sink fk_codec_dict_sink(fk_codec_dict *d)
+{
+	return (fk_codec_sink){sink_dict_string, sink_dict_node, d};
+}
+
+static int sink_cache_string(void *c, uint32_t id, const char *s, size_t len, fk_error *err)
+{
+	return fk_codec_cache_add_string(c, id, s, len, err);
+}
+
+static int sink_cache_node(void *c, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
+{
+	return fk_codec_cache_add_node(c, id, parent, name, err);
+}
+
+fk_codec_sink fk_codec_cache_sink(fk_codec_cache *c)
+{
+	return (fk_codec_sink){sink_cache_string, sink_cache_node, c};
+}
+
+int fk_codec_cache_catch_up(fk_codec_cache *c, int64_t last_string, int64_t last_node,
+			    fk_codec_load_fn load, void *ctx, fk_error *err)
+{
+	pthread_rwlock_rdlock(&c->lock);
+	if (last_string < (int64_t)fk_codec_cache_string_count(c) &&
+	    last_node < (int64_t)fk_codec_cache_node_count(c))
+		return 0;
+	pthread_rwlock_unlock(&c->lock);
+	pthread_rwlock_wrlock(&c->lock);
+	int rc = load(ctx, fk_codec_cache_string_count(c), fk_codec_cache_node_count(c),
+		      fk_codec_cache_sink(c), err);
+	pthread_rwlock_unlock(&c->lock);
+	if (rc)
+		return -1;
+	pthread_rwlock_rdlock(&c->lock);
+	return 0;
+}

@@ -64,6 +64,16 @@ void fk_codec_dict_commit(fk_codec_dict *d);
 /* After a failed transaction: pending entries are forgotten. */
 void fk_codec_dict_rollback(fk_codec_dict *d);
 
+/* ---- loading ---- */
+
+/* Where a backend's loading of strings and nodes (in id order) goes: the writer's dict
+ * or the readers' cache, through one loop per backend. */
+typedef struct fk_codec_sink {
+	int (*string)(void *target, uint32_t id, const char *s, size_t len, fk_error *err);
+	int (*node)(void *target, uint32_t id, uint32_t parent, uint32_t name, fk_error *err);
+	void *target;
+} fk_codec_sink;
+
 /* ---- blobs without names (compaction) ---- */
 
 /* Sums of (stack id, value) pairs, keyed by stack id. */
@@ -108,6 +118,20 @@ static inline uint32_t fk_codec_cache_node_count(const fk_codec_cache *c)
 {
 	return (uint32_t)c->nnodes;
 }
+
+/* Sinks loading into d (fk_codec_dict_load_*) and into c (fk_codec_cache_add_*; the
+ * caller holds c's write lock). */
+fk_codec_sink fk_codec_dict_sink(fk_codec_dict *d);
+fk_codec_sink fk_codec_cache_sink(fk_codec_cache *c);
+
+/* Loads strings with ids >= first_string and nodes with ids >= first_node into sink. */
+typedef int (*fk_codec_load_fn)(void *ctx, uint32_t first_string, uint32_t first_node,
+				fk_codec_sink sink, fk_error *err);
+/* Brings c up to a snapshot whose largest ids are last_string and last_node (-1: none):
+ * when c is behind, load adds what is missing, under c's write lock. Returns 0 with c's
+ * read lock held, or -1 with err and no lock held. */
+int fk_codec_cache_catch_up(fk_codec_cache *c, int64_t last_string, int64_t last_node,
+			    fk_codec_load_fn load, void *ctx, fk_error *err);
 
 /* Adds the stacks of sum to into (the caller holds the read lock; every id of sum is a
  * node of c). */

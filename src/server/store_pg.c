@@ -310,30 +310,10 @@ fail:
 
 /* ---- names and stacks ---- */
 
-typedef int (*string_fn)(void *target, uint32_t id, const char *s, size_t len, fk_error *err);
-typedef int (*node_fn)(void *target, uint32_t id, uint32_t parent, uint32_t name, fk_error *err);
-
-static int dict_string(void *t, uint32_t id, const char *s, size_t len, fk_error *err)
-{
-	return fk_codec_dict_load_string(t, id, s, len, err);
-}
-static int dict_node(void *t, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
-{
-	return fk_codec_dict_load_node(t, id, parent, name, err);
-}
-static int cache_string(void *t, uint32_t id, const char *s, size_t len, fk_error *err)
-{
-	return fk_codec_cache_add_string(t, id, s, len, err);
-}
-static int cache_node(void *t, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
-{
-	return fk_codec_cache_add_node(t, id, parent, name, err);
-}
-
 /* Loads strings with id >= first_string and stacks with id >= first_node, in id order (in
  * one snapshot, or under the write lock). */
 static int load_names(fk_store_backend *b, PGconn *conn, uint32_t first_string,
-		      uint32_t first_node, string_fn sfn, node_fn nfn, void *target, fk_error *err)
+		      uint32_t first_node, fk_codec_sink sink, fk_error *err)
 {
 	char first[16];
 	const char *params[1] = {first};
@@ -346,7 +326,7 @@ static int load_names(fk_store_backend *b, PGconn *conn, uint32_t first_string,
 	for (int i = 0, n = PQntuples(res); i < n; i++) {
 		int64_t id;
 		if (!get_i8(res, i, 0, &id) || id < 0 || id >= UINT32_MAX ||
-		    sfn(target, (uint32_t)id, PQgetvalue(res, i, 1),
+		    sink.string(sink.target, (uint32_t)id, PQgetvalue(res, i, 1),
 			(size_t)PQgetlength(res, i, 1), &e)) {
 			PQclear(res);
 			return fk_error_set(err, "%s: corrupt store: %s", b->name,
@@ -364,7 +344,7 @@ static int load_names(fk_store_backend *b, PGconn *conn, uint32_t first_string,
 		if (!get_i8(res, i, 0, &id) || !get_i8(res, i, 1, &parent) ||
 		    !get_i8(res, i, 2, &name) || id <= 0 || id >= UINT32_MAX || parent < 0 ||
 		    parent >= id || name < 0 || name >= UINT32_MAX ||
-		    nfn(target, (uint32_t)id, (uint32_t)parent, (uint32_t)name, &e)) {
+		    sink.node(sink.target, (uint32_t)id, (uint32_t)parent, (uint32_t)name, &e)) {
 			PQclear(res);
 			return fk_error_set(err, "%s: corrupt store: %s", b->name,
 					    e.msg[0] ? e.msg : "bad stack row");
@@ -372,6 +352,19 @@ static int load_names(fk_store_backend *b, PGconn *conn, uint32_t first_string,
 	}
 	PQclear(res);
 	return 0;
+}
+
+/* load_names as an fk_codec_load_fn (for the readers' cache). */
+struct loading {
+	fk_store_backend *b;
+	PGconn *conn;
+};
+
+static int load_names_into(void *ctx, uint32_t first_string, uint32_t first_node,
+			   fk_codec_sink sink, fk_error *err)
+{
+	struct loading *l = ctx;
+	return load_names(l->b, l->conn, first_string, first_node, sink, err);
 }
 
 /* ---- open and close ---- */
@@ -410,7 +403,7 @@ static int backend_open(const char *target, const char *display, const fk_store_
 	/* Every committed name and stack, from one snapshot. */
 	if (exec(b, b->db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "reading stacks",
 		 err) ||
-	    load_names(b, b->db, 0, 1, dict_string, dict_node, dict, err))
+	    load_names(b, b->db, 0, 1, fk_codec_dict_sink(dict), err))
 		goto fail;
 	rollback(b->db);
 	*out = b;
@@ -434,7 +427,7 @@ static int backend_begin_write(fk_store_backend *b, fk_codec_dict *dict, fk_erro
 		fk_codec_dict_pending_nodes(dict, &nodes, &end);
 		if (!exec(b, b->db, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")",
 			  "locking the store", err) &&
-		    !load_names(b, b->db, strings, nodes, dict_string, dict_node, dict, err))
+		    !load_names(b, b->db, strings, nodes, fk_codec_dict_sink(dict), err))
 			return 0;
 		rollback(b->db);
 		if (attempt || PQstatus(b->db) == CONNECTION_OK)
@@ -686,20 +679,8 @@ static int read_begin(fk_store_backend *b, PGconn *conn, fk_error *err)
 	long long last_string = PQgetisnull(res, 0, 0) ? -1 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	long long last_node = PQgetisnull(res, 0, 1) ? -1 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
-	fk_codec_cache *c = b->cache;
-	pthread_rwlock_rdlock(&c->lock);
-	if (last_string < (long long)fk_codec_cache_string_count(c) &&
-	    last_node < (long long)fk_codec_cache_node_count(c))
-		return 0;
-	pthread_rwlock_unlock(&c->lock);
-	pthread_rwlock_wrlock(&c->lock);
-	int rc = load_names(b, conn, fk_codec_cache_string_count(c), fk_codec_cache_node_count(c),
-			    cache_string, cache_node, c, err);
-	pthread_rwlock_unlock(&c->lock);
-	if (rc)
-		return -1;
-	pthread_rwlock_rdlock(&c->lock);
-	return 0;
+	struct loading ctx = {b, conn};
+	return fk_codec_cache_catch_up(b->cache, last_string, last_node, load_names_into, &ctx, err);
 }
 
 static int merge_on(fk_store_backend *b, PGconn *conn, const int64_t *ids, size_t n,

@@ -161,29 +161,9 @@ fail:
 	return -1;
 }
 
-typedef int (*string_fn)(void *target, uint32_t id, const char *s, size_t len, fk_error *err);
-typedef int (*node_fn)(void *target, uint32_t id, uint32_t parent, uint32_t name, fk_error *err);
-
-static int dict_string(void *t, uint32_t id, const char *s, size_t len, fk_error *err)
-{
-	return fk_codec_dict_load_string(t, id, s, len, err);
-}
-static int dict_node(void *t, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
-{
-	return fk_codec_dict_load_node(t, id, parent, name, err);
-}
-static int cache_string(void *t, uint32_t id, const char *s, size_t len, fk_error *err)
-{
-	return fk_codec_cache_add_string(t, id, s, len, err);
-}
-static int cache_node(void *t, uint32_t id, uint32_t parent, uint32_t name, fk_error *err)
-{
-	return fk_codec_cache_add_node(t, id, parent, name, err);
-}
-
 /* Loads strings with id >= first_string and stacks with id >= first_node, in id order. */
 static int load_names(fk_store_backend *b, sqlite3 *db, uint32_t first_string,
-		      uint32_t first_node, string_fn sfn, node_fn nfn, void *target, fk_error *err)
+		      uint32_t first_node, fk_codec_sink sink, fk_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	fk_error e = {{0}};
@@ -197,7 +177,7 @@ static int load_names(fk_store_backend *b, sqlite3 *db, uint32_t first_string,
 		const void *s = sqlite3_column_blob(st, 1);
 		int len = sqlite3_column_bytes(st, 1);
 		if (id < 0 || id >= UINT32_MAX ||
-		    sfn(target, (uint32_t)id, s ? s : "", (size_t)len, &e)) {
+		    sink.string(sink.target, (uint32_t)id, s ? s : "", (size_t)len, &e)) {
 			sqlite3_finalize(st);
 			return fk_error_set(err, "%s: corrupt store: %s", b->path,
 					    e.msg[0] ? e.msg : "bad string id");
@@ -216,7 +196,7 @@ static int load_names(fk_store_backend *b, sqlite3 *db, uint32_t first_string,
 		sqlite3_int64 name = sqlite3_column_int64(st, 2);
 		if (id <= 0 || id >= UINT32_MAX || parent < 0 || parent >= id || name < 0 ||
 		    name >= UINT32_MAX ||
-		    nfn(target, (uint32_t)id, (uint32_t)parent, (uint32_t)name, &e)) {
+		    sink.node(sink.target, (uint32_t)id, (uint32_t)parent, (uint32_t)name, &e)) {
 			sqlite3_finalize(st);
 			return fk_error_set(err, "%s: corrupt store: %s", b->path,
 					    e.msg[0] ? e.msg : "bad stack row");
@@ -226,6 +206,19 @@ static int load_names(fk_store_backend *b, sqlite3 *db, uint32_t first_string,
 	if (rc != SQLITE_DONE)
 		return db_error(b, db, err, "reading stacks");
 	return 0;
+}
+
+/* load_names as an fk_codec_load_fn (for the readers' cache). */
+struct loading {
+	fk_store_backend *b;
+	sqlite3 *conn;
+};
+
+static int load_names_into(void *ctx, uint32_t first_string, uint32_t first_node,
+			   fk_codec_sink sink, fk_error *err)
+{
+	struct loading *l = ctx;
+	return load_names(l->b, l->conn, first_string, first_node, sink, err);
 }
 
 static void backend_close(fk_store_backend *b)
@@ -288,7 +281,7 @@ static int backend_open(const char *target, const char *display, const fk_store_
 			goto fail;
 		}
 	}
-	if (load_names(b, b->db, 0, 1, dict_string, dict_node, dict, err))
+	if (load_names(b, b->db, 0, 1, fk_codec_dict_sink(dict), err))
 		goto fail;
 	*out = b;
 	return 0;
@@ -390,7 +383,7 @@ static int backend_begin_write(fk_store_backend *b, fk_codec_dict *dict, fk_erro
 	uint32_t strings, nodes, end;
 	fk_codec_dict_pending_strings(dict, &strings, &end);
 	fk_codec_dict_pending_nodes(dict, &nodes, &end);
-	if (load_names(b, b->db, strings, nodes, dict_string, dict_node, dict, err)) {
+	if (load_names(b, b->db, strings, nodes, fk_codec_dict_sink(dict), err)) {
 		sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -476,20 +469,8 @@ static int cache_refresh(fk_store_backend *b, sqlite3 *db, fk_error *err)
 	if (max_id(b, db, "SELECT max(id) FROM strings", &last_string, err) ||
 	    max_id(b, db, "SELECT max(id) FROM stacks", &last_node, err))
 		return -1;
-	fk_codec_cache *c = b->cache;
-	pthread_rwlock_rdlock(&c->lock);
-	if (last_string < (int64_t)fk_codec_cache_string_count(c) &&
-	    last_node < (int64_t)fk_codec_cache_node_count(c))
-		return 0;
-	pthread_rwlock_unlock(&c->lock);
-	pthread_rwlock_wrlock(&c->lock);
-	int rc = load_names(b, db, fk_codec_cache_string_count(c), fk_codec_cache_node_count(c),
-			    cache_string, cache_node, c, err);
-	pthread_rwlock_unlock(&c->lock);
-	if (rc)
-		return -1;
-	pthread_rwlock_rdlock(&c->lock);
-	return 0;
+	struct loading ctx = {b, db};
+	return fk_codec_cache_catch_up(b->cache, last_string, last_node, load_names_into, &ctx, err);
 }
 
 static int backend_merge(fk_store_backend *b, const int64_t *ids, size_t n, int64_t from,

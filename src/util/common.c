@@ -67,3 +67,15 @@ int fk_error_set(fk_error *err, const char *fmt, ...)
 	}
 	return -1;
 }
+
+void fk_logf(fk_log_fn fn, void *ctx, const char *fmt, ...)
+{
+	if (!fn)
+		return;
+	char message[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof message, fmt, ap);
+	va_end(ap);
+	fn(ctx, message);
+}

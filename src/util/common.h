@@ -33,4 +33,10 @@ typedef struct fk_error {
 
 int fk_error_set(fk_error *err, const char *fmt, ...) FK_PRINTF(2, 3);
 
+/* Where library code that runs on (threads, timers) says what it did: one line per call,
+ * without a newline; the command decides how it is shown. */
+typedef void (*fk_log_fn)(void *ctx, const char *message);
+/* Formats a line and hands it to fn (nothing when fn is NULL). */
+void fk_logf(fk_log_fn fn, void *ctx, const char *fmt, ...) FK_PRINTF(3, 4);
+
 #endif
