@@ -520,13 +520,45 @@ static void set_meta(fk_profile *profile, const char *type, const char *unit,
 	fk_profile_set_meta(profile, &m);
 }
 
-static void progress(const struct cli *c, bool tty, double start, const fk_recorder_stats *st)
+/* The progress line on a terminal: time, samples and (perf_event_open) samples lost. */
+static void progress(const struct cli *c, const fk_session *session, double start)
 {
-	if (!tty || c->quiet)
+	if (!isatty(2) || c->quiet)
 		return;
-	fprintf(stderr, "\r%s: %.1f s, %llu samples, %llu lost ", c->prog, fk_session_now() - start,
-		(unsigned long long)st->samples, (unsigned long long)st->lost);
+	const fk_recorder_stats *st = fk_session_recorder_stats(session);
+	fprintf(stderr, "\r%s: %.1f s, %llu samples", c->prog, fk_session_now() - start,
+		(unsigned long long)fk_session_samples(session));
+	if (st)
+		fprintf(stderr, ", %llu lost", (unsigned long long)st->lost);
+	fputs(" ", stderr);
 	fflush(stderr);
+}
+
+/* Samples until -d's time, a stop signal, the command's exit or every -p process's exit
+ * (*all_gone), showing progress; stops the session. Returns the seconds sampled. */
+static double sample_until_done(const struct cli *c, fk_session *session, bool *all_gone)
+{
+	double start = fk_session_start_time(session);
+	double deadline = c->duration > 0 ? start + c->duration : 0;
+	*all_gone = false;
+	while (!cmd_stop_signal) {
+		double until = fk_session_now() + 0.5;
+		if (deadline && until > deadline)
+			until = deadline;
+		fk_session_state state = fk_session_run_until(session, until);
+		if (state != FK_SESSION_RUNNING) {
+			*all_gone = state == FK_SESSION_TARGETS_GONE;
+			break;
+		}
+		if (deadline && fk_session_now() >= deadline)
+			break;
+		progress(c, session, start);
+	}
+	double elapsed = fk_session_now() - start;
+	fk_session_stop(session, cmd_stop_signal);
+	if (isatty(2) && !c->quiet)
+		fprintf(stderr, "\r\033[K");
+	return elapsed;
 }
 
 /* The session's options for this command line; cpus/pids are the parsed -C and -p. */
@@ -597,27 +629,9 @@ static int run(struct cli *c)
 	if ((status = open_session(c, session)) != 0)
 		goto out;
 
-	double start = fk_session_start_time(session), start_wall = fk_session_start_wall(session);
-	bool tty = isatty(2);
-	double deadline = c->duration > 0 ? start + c->duration : 0;
-	bool all_gone = false;
-	while (!cmd_stop_signal) {
-		double until = fk_session_now() + 0.5;
-		if (deadline && until > deadline)
-			until = deadline;
-		fk_session_state state = fk_session_run_until(session, until);
-		if (state != FK_SESSION_RUNNING) {
-			all_gone = state == FK_SESSION_TARGETS_GONE;
-			break;
-		}
-		if (deadline && fk_session_now() >= deadline)
-			break;
-		progress(c, tty, start, fk_session_recorder_stats(session));
-	}
-	double elapsed = fk_session_now() - start;
-	fk_session_stop(session, cmd_stop_signal);
-	if (tty && !c->quiet)
-		fprintf(stderr, "\r\033[K");
+	double start_wall = fk_session_start_wall(session);
+	bool all_gone;
+	double elapsed = sample_until_done(c, session, &all_gone);
 
 	/* outputs */
 	const fk_recorder_stats *st = fk_session_recorder_stats(session);
@@ -735,30 +749,9 @@ static int run_python(struct cli *c)
 		goto out;
 	fk_pysampler *ps = fk_session_pysampler(session);
 
-	double start = fk_session_start_time(session), start_wall = fk_session_start_wall(session);
-	bool tty = isatty(2);
-	double deadline = c->duration > 0 ? start + c->duration : 0;
-	bool all_gone = false;
-	while (!cmd_stop_signal) {
-		double until = fk_session_now() + 0.5;
-		if (deadline && until > deadline)
-			until = deadline;
-		fk_session_state state = fk_session_run_until(session, until);
-		if (state != FK_SESSION_RUNNING) {
-			all_gone = state == FK_SESSION_TARGETS_GONE;
-			break;
-		}
-		double now = fk_session_now();
-		if (deadline && now >= deadline)
-			break;
-		if (tty && !c->quiet)
-			fprintf(stderr, "\r%s: %.1f s, %llu samples ", c->prog, now - start,
-				(unsigned long long)fk_pysampler_stats_get(ps)->samples);
-	}
-	double elapsed = fk_session_now() - start;
-	if (tty && !c->quiet)
-		fprintf(stderr, "\r\033[K");
-	fk_session_stop(session, cmd_stop_signal);
+	double start_wall = fk_session_start_wall(session);
+	bool all_gone;
+	double elapsed = sample_until_done(c, session, &all_gone);
 
 	const fk_pysampler_stats *st = fk_pysampler_stats_get(ps);
 	if (!fk_pysampler_any_python(ps)) {
@@ -781,7 +774,7 @@ static int run_python(struct cli *c)
 		 (unsigned long long)st->samples, rate, c->idle ? ", idle threads included" : "");
 	fk_flamegraph_options fg = graph_with_titles(c, title, subtitle);
 	set_meta(profile, "samples", "count", c->idle ? "wall" : "cpu", "nanoseconds",
-		 (int64_t)(1e9 / (double)c->freq), start_wall, fk_session_now() - start);
+		 (int64_t)(1e9 / (double)c->freq), start_wall, elapsed);
 	bool wrote_all = write_outputs(c, profile, &fg);
 	if (!c->quiet) {
 		fprintf(stderr, "%s: %.2f s, %llu samples, %llu ticks (%.1f/s of %lu asked; %llu late ticks "
