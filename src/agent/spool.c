@@ -105,10 +105,8 @@ static int make_dirs(const char *dir, fk_error *err)
 	return 0;
 }
 
-/* Parses the header line at buf (n bytes read of a file of file_size bytes). Returns the
- * header's length, or 0 (why says what is wrong). */
-static size_t parse_header(const char *buf, size_t n, uint64_t file_size, uint64_t *body_len,
-			   double *value, const char **meta, size_t *meta_len, const char **why)
+size_t fk_spool_parse_header(const char *buf, size_t n, uint64_t file_size, uint64_t *body_len,
+			     double *value, const char **meta, size_t *meta_len, const char **why)
 {
 	const char *nl = memchr(buf, '\n', n);
 	if (n < sizeof MAGIC - 1 || memcmp(buf, MAGIC, sizeof MAGIC - 1) != 0) {
@@ -200,8 +198,8 @@ static bool scan_window(fk_spool *s, const char *name, uint64_t seq)
 	const char *meta;
 	size_t meta_len;
 	if (!why)
-		parse_header(buf, (size_t)n, (uint64_t)st.st_size, &body_len, &value, &meta, &meta_len,
-			     &why);
+		fk_spool_parse_header(buf, (size_t)n, (uint64_t)st.st_size, &body_len, &value, &meta,
+				      &meta_len, &why);
 	if (why) {
 		set_aside(s, name, why);
 		s->stats.damaged++;
@@ -436,8 +434,8 @@ static bool read_window(fk_spool *s, uint64_t seq, fk_spool_window *w, const cha
 	uint64_t body_len;
 	const char *meta;
 	size_t meta_len;
-	size_t header = got == size ? parse_header(data, size, size, &body_len, &w->value, &meta,
-						  &meta_len, why)
+	size_t header = got == size ? fk_spool_parse_header(data, size, size, &body_len, &w->value,
+							    &meta, &meta_len, why)
 				    : 0;
 	if (got != size)
 		*why = "short read";

@@ -64,4 +64,11 @@ void fk_spool_keep(fk_spool *s, uint64_t seq);
 fk_spool_stats fk_spool_stats_get(fk_spool *s);
 const char *fk_spool_dir(const fk_spool *s);
 
+/* Parses the header line of a window file at buf (the first n bytes of a file of
+ * file_size bytes): *body_len, *value, and the META line (*meta, *meta_len bytes, in
+ * buf). Returns the header's length (through its '\n'), or 0 with *why saying what is
+ * wrong. Nothing in buf is trusted. */
+size_t fk_spool_parse_header(const char *buf, size_t n, uint64_t file_size, uint64_t *body_len,
+			     double *value, const char **meta, size_t *meta_len, const char **why);
+
 #endif
