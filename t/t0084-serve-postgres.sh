@@ -275,6 +275,63 @@ t_pg_restart() {
 }
 test_ok "PostgreSQL restarted under a running server: it reconnects, ingests and renders" t_pg_restart
 
+# ---- alerts with two replicas: one evaluates and notifies, the other stands by ----
+python3 "$FK_ROOT/tests/tools/webhook_receiver.py" --port-file "$TRASH/hook.port" \
+	--out "$TRASH/hook.jsonl" &
+SERVER_PIDS="$SERVER_PIDS $!"
+# alerts_of URL: "STATUS STATE" of the rule "reg" on that server's /alerts.
+alerts_of() {
+	curl -s -g "$1/alerts" | python3 -c 'import json, sys
+a = [r for r in json.load(sys.stdin) if r["alert"] == "reg"][0]
+print(a["status"], a["state"])'
+}
+# firings: how many "firing" POSTs the receiver got.
+firings() { grep -c '\\"state\\":\\"firing\\"' "$TRASH/hook.jsonl" 2>/dev/null || true; }
+t_alerts_one_leader() {
+	tries=0
+	while [ ! -s "$TRASH/hook.port" ] && [ $tries -lt 250 ]; do sleep 0.02; tries=$((tries + 1)); done
+	hook="http://127.0.0.1:$(cat "$TRASH/hook.port")/hook"
+	url=$(db_url alerts)
+	rule='alert=reg name=checkout.cpu{} fn=queryDB grow>20% window=10m baseline=1h'
+	start_server --db "$url" --alert "$rule" --alert-every 1 --webhook "$hook" || return 1
+	a_pid=$SERVER_PID a_url=$SERVER_URL a_log=$SERVER_LOG
+	start_server --db "$url" --alert "$rule" --alert-every 1 --webhook "$hook" || return 1
+	b_pid=$SERVER_PID b_url=$SERVER_URL b_log=$SERVER_LOG
+	# a baseline hour with queryDB at 30%, the latest 10 minutes at 39%, pushed to a
+	now=$(date +%s)
+	printf 'main;handle;queryDB 300\nmain;handle;render 700\n' >"$TRASH/p30"
+	printf 'main;handle;queryDB 390\nmain;handle;render 610\n' >"$TRASH/p39"
+	for t in $((now - 3000)) $((now - 2400)) $((now - 1800)) $((now - 1200)); do
+		curl -sf --data-binary @"$TRASH/p30" "$a_url/ingest?name=checkout.cpu&from=$t&until=$((t + 10))" || return 1
+	done
+	curl -sf --data-binary @"$TRASH/p39" "$a_url/ingest?name=checkout.cpu&from=$((now - 300))&until=$((now - 290))" || return 1
+	# one of them fires (once), the other stands by
+	tries=0
+	while [ "$(firings)" = 0 ] && [ $tries -lt 300 ]; do sleep 0.1; tries=$((tries + 1)); done
+	sleep 3 # a few more rounds of both
+	echo "webhook POSTs: $(cat "$TRASH/hook.jsonl" | wc -l), firing: $(firings)"
+	[ "$(firings)" = 1 ]
+	sa=$(alerts_of "$a_url") sb=$(alerts_of "$b_url")
+	echo "a: $sa; b: $sb"
+	if [ "$sa" = "ok firing" ]; then
+		[ "$sb" = "standby inactive" ]
+		lead_pid=$a_pid other_url=$b_url other_log=$b_log
+	else
+		[ "$sa" = "standby inactive" ] && [ "$sb" = "ok firing" ]
+		lead_pid=$b_pid other_url=$a_url other_log=$a_log
+	fi
+	contains "$other_log" "another server sharing the store evaluates the rules; standing by"
+	# the leader gone, the other takes over at its next round (and, not knowing the
+	# alert fired, fires it again)
+	kill -9 "$lead_pid"
+	tries=0
+	while [ "$(firings)" != 2 ] && [ $tries -lt 300 ]; do sleep 0.1; tries=$((tries + 1)); done
+	[ "$(firings)" = 2 ]
+	contains "$other_log" "this server now evaluates the rules"
+	[ "$(alerts_of "$other_url")" = "ok firing" ]
+}
+test_ok "alerts with two replicas: one evaluates and posts the webhook once, the other stands by and takes over when it dies" t_alerts_one_leader
+
 if [ -x "$FK_BUILD/tests/test_store" ]; then
 	t_unit() {
 		PG_URL=$PG_URL "$FK_BUILD/tests/test_store" >"$TRASH/unit.log" 2>&1 || { tail -n 30 "$TRASH/unit.log"; false; }

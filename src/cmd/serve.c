@@ -293,18 +293,32 @@ int cmd_serve(int argc, char **argv)
 	struct timespec start;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	double next_compact = (double)compact_every, next_alerts = 0;
-	bool first_round = true;
+	bool first_round = true, standby = false;
 	for (;;) {
 		double now = seconds_since(&start);
 		if (alerts && now >= next_alerts) {
-			fk_alert_round_stats rs;
-			if (fk_alert_engine_evaluate(alerts, store, (int64_t)time(NULL), &rs, &err) < 0)
+			/* one server among those sharing a store evaluates (and notifies) */
+			bool leading;
+			if (fk_store_try_lead(store, "alerts", &leading, &err) < 0)
 				fprintf(stderr, "%s: alerts: %s\n", prog, err.msg);
-			else if (first_round)
-				fprintf(stderr, "%s: alerts: %zu %s evaluated in %.1f ms; %zu firing, %zu without data\n",
-					prog, rs.rules, rs.rules == 1 ? "rule" : "rules", rs.seconds * 1000,
-					rs.firing, rs.no_data);
-			first_round = false;
+			if (leading == standby)
+				fprintf(stderr, "%s: alerts: %s\n", prog,
+					leading ? "this server now evaluates the rules"
+						: "another server sharing the store evaluates the rules; "
+						  "standing by");
+			standby = !leading;
+			fk_alert_engine_set_standby(alerts, standby);
+			fk_alert_round_stats rs;
+			if (!standby) { /* a standby checks again next round */
+				if (fk_alert_engine_evaluate(alerts, store, (int64_t)time(NULL), &rs, &err) < 0)
+					fprintf(stderr, "%s: alerts: %s\n", prog, err.msg);
+				else if (first_round)
+					fprintf(stderr, "%s: alerts: %zu %s evaluated in %.1f ms; %zu firing, "
+							"%zu without data\n",
+						prog, rs.rules, rs.rules == 1 ? "rule" : "rules",
+						rs.seconds * 1000, rs.firing, rs.no_data);
+				first_round = false;
+			}
 			now = seconds_since(&start);
 			next_alerts += (double)alert_every;
 			if (next_alerts < now) /* a round longer than the period: skip, don't pile up */

@@ -749,6 +749,7 @@ struct fk_alert_engine {
 	fk_alert_notify_fn notify;
 	void *notify_ctx;
 	fk_alert_round_stats last_round;
+	bool standby;
 };
 
 fk_alert_engine *fk_alert_engine_new(fk_alert_rules *rules, fk_alert_notify_fn notify, void *ctx)
@@ -987,6 +988,13 @@ int fk_alert_engine_evaluate(fk_alert_engine *e, fk_store *store, int64_t now,
 	return 0;
 }
 
+void fk_alert_engine_set_standby(fk_alert_engine *e, bool standby)
+{
+	pthread_mutex_lock(&e->lock);
+	e->standby = standby;
+	pthread_mutex_unlock(&e->lock);
+}
+
 void fk_alert_engine_write_json(fk_alert_engine *e, FILE *out)
 {
 	fk_json_out w;
@@ -1005,14 +1013,17 @@ void fk_alert_engine_write_json(fk_alert_engine *e, FILE *out)
 		else
 			fk_json_puts(&w, "null");
 		put_rule_fields(&w, r);
-		put_string_field(&w, "status", status_names[st->status]);
+		put_string_field(&w, "status", e->standby ? "standby" : status_names[st->status]);
 		put_key(&w, "evaluated_at");
 		if (st->evaluated_at)
 			fk_json_put_number(&w, (double)st->evaluated_at);
 		else
 			fk_json_puts(&w, "null");
 		put_sides(&w, &st->current, &st->baseline, st->growth);
-		put_string_field(&w, "error", st->message[0] ? st->message : NULL);
+		put_string_field(&w, "error",
+				 e->standby      ? "another flamekit serve sharing the store evaluates the rules"
+				 : st->message[0] ? st->message
+						  : NULL);
 		fk_json_puts(&w, "}");
 	}
 	pthread_mutex_unlock(&e->lock);

@@ -124,6 +124,9 @@ size_t fk_alert_engine_rule_count(const fk_alert_engine *e);
  * fk_alert_engine_write_json may run meanwhile). */
 int fk_alert_engine_evaluate(fk_alert_engine *e, fk_store *store, int64_t now,
 			     fk_alert_round_stats *stats, fk_error *err);
+/* Standby: another server sharing the store evaluates the rules (fk_store_try_lead), so
+ * this one does not; /alerts says so for every rule. */
+void fk_alert_engine_set_standby(fk_alert_engine *e, bool standby);
 /* GET /alerts: a JSON array, one object per rule with its state and last evaluation. */
 void fk_alert_engine_write_json(fk_alert_engine *e, FILE *out);
 

@@ -544,3 +544,16 @@ int fk_store_compact(fk_store *s, int64_t now, fk_store_compact_stats *stats, fk
 		return job_error(s, &j, err);
 	return 0;
 }
+
+int fk_store_try_lead(fk_store *s, const char *role, bool *leading, fk_error *err)
+{
+	*leading = true;
+	if (!s->ops->try_lead)
+		return 0;
+	/* the role's lock key: FNV-1a of its name */
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)role; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	*leading = false;
+	return s->ops->try_lead(s->backend, (int64_t)(h >> 1), leading, err);
+}

@@ -78,6 +78,13 @@ typedef struct fk_store_compact_stats {
 	uint64_t remaining;  /* windows left */
 } fk_store_compact_stats;
 
+/* Whether this server leads role ("alerts") among the servers sharing the store, so that
+ * work done once for all (evaluating alerts, sending webhooks) is done by one of them:
+ * PostgreSQL: a session-level advisory lock on a connection of its own, held until the
+ * server exits or loses that connection, when another takes over at its next call;
+ * SQLite: always. Call from one thread. Returns 0, or -1 with err (and *leading false). */
+int fk_store_try_lead(fk_store *s, const char *role, bool *leading, fk_error *err);
+
 /* Applies the policy as of now (Unix seconds). Returns 0 or -1 with err. */
 int fk_store_compact(fk_store *s, int64_t now, fk_store_compact_stats *stats, fk_error *err);
 

@@ -66,6 +66,11 @@ typedef struct fk_store_backend_ops {
 	int (*timeline)(fk_store_backend *b, const int64_t *ids, size_t n, int64_t from,
 			int64_t until, int64_t step, double *samples, size_t nsamples,
 			fk_error *err);
+	/* Whether this process holds the lock named key that one process at a time among all
+	 * sharing the store can hold, taking it when free (held until the process exits or
+	 * loses its connection). NULL: always (nothing else shares the store). Called from
+	 * one thread (serve's main loop). */
+	int (*try_lead)(fk_store_backend *b, int64_t key, bool *leading, fk_error *err);
 	void (*close)(fk_store_backend *b);
 } fk_store_backend_ops;
 

@@ -54,6 +54,10 @@ struct fk_store_backend {
 	int64_t *row_series; /* put_batch: series id of each row */
 	size_t row_series_cap;
 	fk_codec_buf copy; /* COPY data */
+	/* try_lead's: a connection of its own holding the session-level lock lead_key */
+	PGconn *lead;
+	int64_t lead_key;
+	bool lead_held;
 };
 
 static const char *const schema_sql =
@@ -376,6 +380,7 @@ static void backend_close(fk_store_backend *b)
 	for (size_t i = 0; i < b->nidle; i++)
 		PQfinish(b->idle[i]);
 	PQfinish(b->db);
+	PQfinish(b->lead);
 	pthread_mutex_destroy(&b->pool_lock);
 	fk_interner_free(b->series_names);
 	free(b->series_ids);
@@ -1010,6 +1015,38 @@ fail:
 	return -1;
 }
 
+static int backend_try_lead(fk_store_backend *b, int64_t key, bool *leading, fk_error *err)
+{
+	*leading = false;
+	if (b->lead && (b->lead_key != key || PQstatus(b->lead) != CONNECTION_OK)) {
+		PQfinish(b->lead); /* a lost connection has lost its lock too */
+		b->lead = NULL;
+		b->lead_held = false;
+	}
+	if (!b->lead && connect_db(b, &b->lead, err))
+		return -1;
+	b->lead_key = key;
+	char skey[24];
+	snprintf(skey, sizeof skey, "%" PRId64, key);
+	const char *values[1] = {skey};
+	/* held: still connected? (the server may have closed it); else: try to take it */
+	PGresult *res = query(b, b->lead,
+			      b->lead_held ? "SELECT $1::bigint IS NOT NULL"
+					   : "SELECT pg_try_advisory_lock($1::bigint)",
+			      1, values, PGRES_TUPLES_OK, "taking the lead", err);
+	if (!res || PQntuples(res) != 1) {
+		PQclear(res);
+		PQfinish(b->lead);
+		b->lead = NULL;
+		b->lead_held = false;
+		return res ? fk_error_set(err, "%s: taking the lead: no answer", b->name) : -1;
+	}
+	b->lead_held = get_bool(res, 0, 0);
+	PQclear(res);
+	*leading = b->lead_held;
+	return 0;
+}
+
 const fk_store_backend_ops fk_store_pg_ops = {
 	.name = "postgresql",
 	.open = backend_open,
@@ -1020,5 +1057,6 @@ const fk_store_backend_ops fk_store_pg_ops = {
 	.series = backend_series,
 	.merge = backend_merge,
 	.timeline = backend_timeline,
+	.try_lead = backend_try_lead,
 	.close = backend_close,
 };
