@@ -159,3 +159,39 @@ pg_sql() {
 	[ $# -lt 2 ] || _pg_url=${PG_URL%/*}/$2
 	"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$_pg_url" -c "$1"
 }
+
+# ---- the known-share workload (tests/fixtures/rec_shares.c) ----
+
+# stack_stats FILE: prints "TOTAL MAIN W60 W30 W10" for the folded stacks in FILE: the
+# samples of all stacks, of the stacks with a frame `main`, and of those with a frame
+# work_60 (work_30, work_10) below main. Counts are summed as floating point (mawk's %d
+# stops at 2^31).
+stack_stats() {
+	awk '{
+		n = $NF; st = $0; sub(/ [0-9]+$/, "", st)
+		k = split(st, f, ";"); m = 0; a = 0; b = 0; c = 0
+		for (i = 1; i <= k; i++) {
+			if (f[i] == "main") m = 1
+			else if (m && f[i] == "work_60") a = 1
+			else if (m && f[i] == "work_30") b = 1
+			else if (m && f[i] == "work_10") c = 1
+		}
+		tot += n
+		if (m) { mn += n; if (a) w60 += n; if (b) w30 += n; if (c) w10 += n }
+	} END { printf "%.0f %.0f %.0f %.0f %.0f\n", tot, mn, w60, w30, w10 }' "$1"
+}
+
+# check_shares FILE [POINTS] [MIN]: work_60/30/10 take 60/30/10% (+-POINTS, default 3) of
+# the samples under main, of which there are at least MIN (default 100).
+check_shares() {
+	stack_stats "$1" | awk -v tol="${2:-3}" -v min="${3:-100}" '{
+		tot = $1; mn = $2
+		if (mn < min) { printf "only %d samples under main (of %d)\n", mn, tot; exit 1 }
+		s60 = 100 * $3 / mn; s30 = 100 * $4 / mn; s10 = 100 * $5 / mn
+		printf "shares under main (%d samples): work_60 %.1f%%, work_30 %.1f%%, work_10 %.1f%%\n", mn, s60, s30, s10
+		d = s60 - 60; if (d < 0) d = -d; if (d > tol) bad = 1
+		d = s30 - 30; if (d < 0) d = -d; if (d > tol) bad = 1
+		d = s10 - 10; if (d < 0) d = -d; if (d > tol) bad = 1
+		exit bad
+	}'
+}

@@ -36,29 +36,6 @@ left() { summary "$1" | sed -n 's/.* \([0-9]*\) windows left in .*/\1/p'; }
 dropped_windows() { summary "$1" | sed -n 's/.* \([0-9]*\) windows ([0-9]* [a-z]*) dropped.*/\1/p'; }
 dropped() { summary "$1" | sed -n 's/.* windows (\([0-9]*\) [a-z]*) dropped.*/\1/p'; }
 
-# shares FILE: work_60/30/10 take 60/30/10% (+-4 points) of the samples under main.
-shares() {
-	awk '{
-		n = $NF; st = $0; sub(/ [0-9]+$/, "", st)
-		k = split(st, f, ";"); m = 0; a = 0; b = 0; c = 0
-		for (i = 1; i <= k; i++) {
-			if (f[i] == "main") m = 1
-			else if (m && f[i] == "work_60") a = 1
-			else if (m && f[i] == "work_30") b = 1
-			else if (m && f[i] == "work_10") c = 1
-		}
-		if (m) { mn += n; if (a) w60 += n; if (b) w30 += n; if (c) w10 += n }
-	} END {
-		if (mn < 300) { printf "only %d samples under main\n", mn; exit 1 }
-		s60 = 100 * w60 / mn; s30 = 100 * w30 / mn; s10 = 100 * w10 / mn
-		printf "shares under main (%d samples): work_60 %.1f%%, work_30 %.1f%%, work_10 %.1f%%\n", mn, s60, s30, s10
-		d = s60 - 60; if (d < 0) d = -d; if (d > 4) bad = 1
-		d = s30 - 30; if (d < 0) d = -d; if (d > 4) bad = 1
-		d = s10 - 10; if (d < 0) d = -d; if (d > 4) bad = 1
-		exit bad
-	}' "$1"
-}
-
 # Inside a test (a subshell): what it starts is killed when it ends, passed or not.
 LOCAL_PIDS=""
 kill_local_on_exit() { trap 'for p in $LOCAL_PIDS; do kill -9 "$p" 2>/dev/null || true; done' EXIT; }
@@ -89,7 +66,7 @@ t_shares() {
 	render 'shares.cpu{test="shares",host="a1"}' "$TRASH/shares.folded"
 	echo "server: $(total "$TRASH/shares.folded") samples, agent pushed $p"
 	[ "$(total "$TRASH/shares.folded")" = "$p" ]
-	shares "$TRASH/shares.folded"
+	check_shares "$TRASH/shares.folded" 4 300
 	# the buffer is empty again
 	[ "$(ls "$TRASH/buf-shares" | grep -c '^w-')" = 0 ]
 }
