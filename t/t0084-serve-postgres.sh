@@ -293,6 +293,8 @@ t_alerts_one_leader() {
 	hook="http://127.0.0.1:$(cat "$TRASH/hook.port")/hook"
 	url=$(db_url alerts)
 	rule='alert=reg name=checkout.cpu{} fn=queryDB grow>20% window=10m baseline=1h'
+	# (this runs in a subshell: the script's EXIT trap does not know these servers)
+	trap 'for p in $a_pid $b_pid; do kill -9 "$p" 2>/dev/null || true; done' EXIT
 	start_server --db "$url" --alert "$rule" --alert-every 1 --webhook "$hook" || return 1
 	a_pid=$SERVER_PID a_url=$SERVER_URL a_log=$SERVER_LOG
 	start_server --db "$url" --alert "$rule" --alert-every 1 --webhook "$hook" || return 1
@@ -326,6 +328,8 @@ t_alerts_one_leader() {
 	kill -9 "$lead_pid"
 	tries=0
 	while [ "$(firings)" != 2 ] && [ $tries -lt 300 ]; do sleep 0.1; tries=$((tries + 1)); done
+	echo "after the kill: firing POSTs: $(firings)"
+	sed 's/^/  other: /' "$other_log"
 	[ "$(firings)" = 2 ]
 	contains "$other_log" "this server now evaluates the rules"
 	[ "$(alerts_of "$other_url")" = "ok firing" ]
