@@ -1,6 +1,7 @@
 /* alert.c: regression alert rules, their evaluation against the store, and the webhook
  * sender (alert.h). Queries and quoted values go through the query parser of series.h;
- * shares come from top.h (an exact function) or the sample filter (a regex). */
+ * shares are the totals the sample filter keeps (stack/filter.h: an exact function as a
+ * base name, a regex as a focus). */
 #define _GNU_SOURCE
 #include "alert.h"
 
@@ -12,7 +13,6 @@
 #include <time.h>
 
 #include "../output/json_text.h"
-#include "../output/top.h"
 #include "../util/http_client.h"
 #include "../util/options.h"
 #include "query.h"
@@ -553,24 +553,10 @@ void fk_alert_rules_free(fk_alert_rules *rules)
 void fk_alert_share(const fk_alert_rule *rule, const fk_profile *p, fk_alert_side *side)
 {
 	memset(side, 0, sizeof *side);
-	if (rule->fn_is_regex) {
-		side->samples = fk_profile_total(p);
-		fk_profile *kept = fk_sample_filter_apply(p, &rule->fn_filter);
-		side->fn_samples = fk_profile_total(kept);
-		fk_profile_free(kept);
-	} else {
-		fk_top top;
-		fk_top_compute(p, FK_TOP_SORT_FLAT, &top);
-		side->samples = top.total;
-		size_t n = strlen(rule->fn);
-		for (size_t i = 0; i < top.count; i++) {
-			if (top.rows[i].len == n && memcmp(top.rows[i].text, rule->fn, n) == 0) {
-				side->fn_samples = top.rows[i].cum;
-				break;
-			}
-		}
-		fk_top_free(&top);
-	}
+	/* the stacks with a frame named fn: the filter's base names (flamegraph --base) */
+	fk_sample_filter exact = {.bases = (const char *const[]){rule->fn}, .nbases = 1};
+	side->samples = fk_profile_total(p);
+	side->fn_samples = fk_sample_filter_kept_total(p, rule->fn_is_regex ? &rule->fn_filter : &exact);
 	side->share = side->samples > 0 ? side->fn_samples / side->samples : 0;
 }
 

@@ -85,15 +85,10 @@ static uint8_t name_marks(const fk_profile *src, const fk_sample_filter *f, uint
 	return cache[id] & (MARK_FOCUS | MARK_IGNORE);
 }
 
-fk_profile *fk_sample_filter_apply(const fk_profile *src, const fk_sample_filter *f)
+/* The MARK_ bits of every node of src under f (malloc'd, one byte per node). Each name is
+ * matched once. */
+static uint8_t *mark_nodes(const fk_profile *src, const fk_sample_filter *f)
 {
-	fk_profile *dst = fk_profile_new();
-	fk_profile_set_meta(dst, fk_profile_get_meta(src));
-	size_t norder;
-	const fk_stack_ref *order = fk_profile_order(src, &norder);
-	if (order)
-		fk_profile_keep_order(dst);
-	bool pairs = fk_profile_has_before(src);
 	size_t nnodes = fk_profile_node_count(src);
 	size_t nnames = fk_interner_count(fk_profile_names((fk_profile *)src));
 	uint8_t *cache = fk_xcalloc(nnames + 1, 1);
@@ -124,6 +119,34 @@ fk_profile *fk_sample_filter_apply(const fk_profile *src, const fk_sample_filter
 	for (size_t i = nnodes; i-- > 1;)
 		if (mark[i] & MARK_NEEDED)
 			mark[fk_profile_node(src, (fk_node_id)i)->parent] |= MARK_NEEDED;
+	free(cache);
+	free(base);
+	return mark;
+}
+
+double fk_sample_filter_kept_total(const fk_profile *src, const fk_sample_filter *f)
+{
+	uint8_t *mark = mark_nodes(src, f);
+	double total = 0;
+	for (size_t i = 0, n = fk_profile_node_count(src); i < n; i++)
+		if (mark[i] & MARK_KEEP)
+			total += fk_profile_node(src, (fk_node_id)i)->self;
+	free(mark);
+	return total;
+}
+
+fk_profile *fk_sample_filter_apply(const fk_profile *src, const fk_sample_filter *f)
+{
+	fk_profile *dst = fk_profile_new();
+	fk_profile_set_meta(dst, fk_profile_get_meta(src));
+	size_t norder;
+	const fk_stack_ref *order = fk_profile_order(src, &norder);
+	if (order)
+		fk_profile_keep_order(dst);
+	bool pairs = fk_profile_has_before(src);
+	size_t nnodes = fk_profile_node_count(src);
+	size_t nnames = fk_interner_count(fk_profile_names((fk_profile *)src));
+	uint8_t *mark = mark_nodes(src, f);
 
 	fk_name_id *name_map = fk_xcalloc(nnames + 1, sizeof(fk_name_id)); /* id + 1; 0: not yet */
 	fk_node_id *node_map = fk_xcalloc(nnodes, sizeof(fk_node_id));
@@ -161,7 +184,5 @@ fk_profile *fk_sample_filter_apply(const fk_profile *src, const fk_sample_filter
 	free(node_map);
 	free(name_map);
 	free(mark);
-	free(cache);
-	free(base);
 	return dst;
 }

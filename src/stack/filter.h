@@ -34,4 +34,8 @@ bool fk_sample_filter_active(const fk_sample_filter *f);
  * Takes time in proportion to src's nodes and names (each name is matched once). */
 fk_profile *fk_sample_filter_apply(const fk_profile *src, const fk_sample_filter *f);
 
+/* The total count of the samples of src that pass f (what fk_sample_filter_apply would
+ * keep), without building a profile. */
+double fk_sample_filter_kept_total(const fk_profile *src, const fk_sample_filter *f);
+
 #endif
